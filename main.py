@@ -1,0 +1,3 @@
+from hairtrack.app import run
+
+raise SystemExit(run())
