@@ -1,0 +1,130 @@
+"""A library: one folder holding the database, the photo store and caches.
+
+    <library>/library.sqlite     the database (unless a URL overrides it)
+    <library>/photos/ab/<sha256>.jpg   originals, immutable
+    <library>/cache/             thumbnails and derived images, rebuildable
+    <library>/backups/           database copies made before each migration
+
+Its location comes from `--library`, else HAIRTRACK_LIBRARY, else the
+platform's user data folder; the database from `--database`, else
+HAIRTRACK_DATABASE_URL, else the SQLite file inside the library.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import user_data_path
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import DatabaseError as SQLDatabaseError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hairtrack.core.storage import database
+from hairtrack.core.storage.models import PhotoRow
+from hairtrack.core.storage.photo_store import PhotoStore
+
+LIBRARY_ENV = "HAIRTRACK_LIBRARY"
+DATABASE_ENV = "HAIRTRACK_DATABASE_URL"
+DB_FILENAME = "library.sqlite"
+
+
+class LibraryError(Exception):
+    """The library cannot be opened or written; the message says why."""
+
+
+def default_library_path() -> Path:
+    return user_data_path("HairTrack", appauthor=False) / "Library"
+
+
+def resolve_library_path(explicit: str | Path | None = None) -> Path:
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get(LIBRARY_ENV)
+    if env:
+        return Path(env).expanduser()
+    return default_library_path()
+
+
+def resolve_database_url(root: Path, explicit: str | None = None) -> str:
+    url = explicit or os.environ.get(DATABASE_ENV)
+    return url or f"sqlite:///{root / DB_FILENAME}"
+
+
+@dataclass
+class Library:
+    root: Path
+    engine: Engine
+    sessions: sessionmaker[Session]
+    store: PhotoStore
+    read_only: bool = False
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / "cache"
+
+    def thumbnail_path(self, sha256: str, size: int) -> Path:
+        return self.cache_dir / "thumbs" / sha256[:2] / f"{sha256}-{size}.jpg"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One unit of work: committed on success, rolled back on any error."""
+        session = self.sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def collect_garbage(self, grace_seconds: float | None = None) -> int:
+        """Remove store files that no photo row references (crash leftovers)."""
+        if self.read_only:
+            return 0
+        with self.session() as session:
+            referenced = set(session.scalars(select(PhotoRow.sha256)))
+        kwargs = {} if grace_seconds is None else {"grace_seconds": grace_seconds}
+        return len(self.store.collect_garbage(referenced, **kwargs))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @classmethod
+    def open(cls, root: str | Path | None = None, database_url: str | None = None,
+             *, create: bool = True) -> Library:
+        """Open (creating and migrating as needed) the library at `root`."""
+        path = resolve_library_path(root)
+        if path.exists() and not path.is_dir():
+            raise LibraryError(f"{path} is a file, not a library folder")
+        if not path.exists():
+            if not create:
+                raise LibraryError(f"no library at {path}")
+            try:
+                path.mkdir(parents=True)
+            except OSError as exc:
+                raise LibraryError(f"cannot create the library folder {path}: "
+                                   f"{exc.strerror or exc}") from exc
+        read_only = not os.access(path, os.W_OK)
+        url = resolve_database_url(path, database_url)
+        engine = database.make_engine(url)
+        try:
+            if read_only:
+                if database.current_revision(engine) != database.head_revision():
+                    raise LibraryError(f"the library at {path} is read-only and needs "
+                                       "an upgrade; open it once with write access")
+            else:
+                database.upgrade(engine, backup_dir=path / "backups")
+        except database.DatabaseError as exc:
+            engine.dispose()
+            raise LibraryError(str(exc)) from exc
+        except SQLDatabaseError as exc:  # e.g. "file is not a database", locked, unreadable
+            engine.dispose()
+            raise LibraryError(f"cannot open the library database: {exc.orig}") from exc
+        library = cls(path, engine, database.make_session_factory(engine),
+                      PhotoStore(path / "photos"), read_only=read_only)
+        return library

@@ -1,0 +1,167 @@
+"""Content-addressed store of original photos, named by SHA-256.
+
+Originals are copied in byte-for-byte and never modified. A copy is written
+to a temporary name in the store, flushed to disk and renamed, so a file under
+its final name is always complete. A crash can leave only temporary files or
+complete files that no database row references; `collect_garbage` removes
+both on the next open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+_CHUNK = 1024 * 1024
+_TMP_PREFIX = ".incoming-"
+#: Files younger than this may belong to an import running in another process.
+_GRACE_SECONDS = 15 * 60
+
+
+class StoreError(Exception):
+    """The store cannot accept or return a file; the message says why."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    size_bytes: int
+    path: Path
+    created: bool  # False when identical bytes were already stored
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class PhotoStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, sha256: str, suffix: str = "") -> Path:
+        """Where the original with this hash lives (suffix only helps humans)."""
+        existing = self._find(sha256)
+        if existing is not None:
+            return existing
+        return self.root / sha256[:2] / f"{sha256}{suffix.lower()}"
+
+    def _find(self, sha256: str) -> Path | None:
+        folder = self.root / sha256[:2]
+        if not folder.is_dir():
+            return None
+        for candidate in folder.glob(f"{sha256}*"):
+            if not candidate.name.startswith(_TMP_PREFIX):
+                return candidate
+        return None
+
+    def add(self, source: Path) -> StoredFile:
+        """Copy `source` in atomically, hashing while copying (one read)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f"{_TMP_PREFIX}{os.getpid()}-{time.monotonic_ns()}"
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with source.open("rb") as src, tmp.open("xb") as dst:
+                while chunk := src.read(_CHUNK):
+                    digest.update(chunk)
+                    dst.write(chunk)
+                    size += len(chunk)
+                dst.flush()
+                os.fsync(dst.fileno())
+            sha = digest.hexdigest()
+            existing = self._find(sha)
+            if existing is not None:
+                tmp.unlink()
+                return StoredFile(sha, size, existing, created=False)
+            final = self.root / sha[:2] / f"{sha}{source.suffix.lower()}"
+            final.parent.mkdir(exist_ok=True)
+            os.replace(tmp, final)
+            _fsync_dir(final.parent)
+            os.chmod(final, 0o444)  # originals are immutable; make accidents harder
+            return StoredFile(sha, size, final, created=True)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(_describe_os_error(exc, self.root)) from exc
+
+    def remove(self, sha256: str) -> None:
+        path = self._find(sha256)
+        if path is not None:
+            _unlink(path)
+
+    def hashes(self) -> set[str]:
+        if not self.root.is_dir():
+            return set()
+        return {p.name[:64] for p in self.root.glob("??/*") if not p.name.startswith(_TMP_PREFIX)}
+
+    def collect_garbage(self, referenced: Iterable[str],
+                        grace_seconds: float = _GRACE_SECONDS) -> list[Path]:
+        """Delete stale temporaries and files no photo row references.
+
+        Files younger than `grace_seconds` are kept: they may belong to an
+        import that another process is about to commit.
+        """
+        keep = set(referenced)
+        now = time.time()
+        removed: list[Path] = []
+        if not self.root.is_dir():
+            return removed
+        for path in self.root.rglob("*"):
+            try:
+                if not path.is_file():
+                    continue
+                stale = now - path.stat().st_mtime >= grace_seconds
+            except OSError:  # renamed or removed meanwhile by an import in another process
+                continue
+            if path.name.startswith(_TMP_PREFIX):
+                orphan = stale
+            else:
+                orphan = path.name[:64] not in keep and stale
+            if orphan:
+                try:
+                    _unlink(path)
+                    removed.append(path)
+                except OSError:
+                    continue  # read-only library: leave it for a writable session
+        return removed
+
+
+def _unlink(path: Path) -> None:
+    """Windows refuses to delete the read-only files the store makes: lift that first."""
+    try:
+        path.unlink(missing_ok=True)
+    except PermissionError:
+        if os.name != "nt":  # on POSIX the folder, not the file, is what forbids it
+            raise
+        os.chmod(path, 0o644)
+        path.unlink(missing_ok=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _describe_os_error(exc: OSError, root: Path) -> str:
+    import errno
+
+    if exc.errno == errno.ENOSPC:
+        return f"the disk holding the library ({root}) is full"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"the library folder {root} is read-only or not writable"
+    return f"{exc.strerror or exc} ({exc.filename or root})"
