@@ -1,0 +1,268 @@
+"""Import photos into a patient's record, one atomic unit per file.
+
+Each file is hashed (a duplicate is reported, never stored twice), really
+decoded (a bad file is rejected with its reason and the batch goes on),
+copied into the content-addressed store and committed as a row. A crash at
+any point leaves at most an unreferenced file, which the next import's
+garbage collection removes; never a row without its file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from hairtrack.core.domain import CaptureSource, Photo, View
+from hairtrack.core.imaging import io
+from hairtrack.core.library import Library
+from hairtrack.core.progress import CancelToken, Progress, Task
+from hairtrack.core.storage import repositories as repo
+from hairtrack.core.storage.models import PhotoRow
+from hairtrack.core.storage.photo_store import StoreError, sha256_of
+
+THUMBNAIL_SIZE = 320
+
+
+@dataclass(frozen=True)
+class ImportItem:
+    """One file to import and where it goes; None fields are decided from the file."""
+
+    path: Path
+    view: View = View.VERTEX
+    visit_id: int | None = None
+    visit_date: date | None = None
+    captured_at: datetime | None = None  # typed by hand; overrides EXIF and file time
+
+
+@dataclass(frozen=True)
+class ScannedFile:
+    """What the import dialog shows before anything is imported."""
+
+    path: Path
+    captured_at: datetime
+    capture_source: CaptureSource
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Imported:
+    path: Path
+    photo: Photo
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    path: Path
+    photo_id: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    imported: tuple[Imported, ...] = ()
+    duplicates: tuple[Duplicate, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
+    cancelled: bool = False
+    visit_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "imported": [{"path": str(i.path), "photo_id": i.photo.id, "sha256": i.photo.sha256,
+                          "visit_id": i.photo.visit_id, "view": i.photo.view.value,
+                          "captured_at": i.photo.captured_at.isoformat(),
+                          "capture_source": i.photo.capture_source.value, "note": i.note}
+                         for i in self.imported],
+            "duplicates": [{"path": str(d.path), "photo_id": d.photo_id, "sha256": d.sha256}
+                           for d in self.duplicates],
+            "rejected": [{"path": str(r.path), "reason": r.reason} for r in self.rejected],
+            "cancelled": self.cancelled,
+        }
+
+
+def expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[Rejected]]:
+    """Files given by name are all tried; folders contribute their image files, recursively."""
+    files: list[Path] = []
+    missing: list[Rejected] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*")
+                           if p.is_file() and not any(part.startswith(".")
+                                                      for part in p.relative_to(path).parts)
+                           and p.suffix.lower() in io.SUPPORTED_SUFFIXES)
+        elif path.exists():
+            found = [path]
+        else:
+            missing.append(Rejected(path, "no such file or folder"))
+            continue
+        for file in found:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(file)
+    return files, missing
+
+
+def file_time(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+
+
+def detect_capture_time(path: Path) -> ScannedFile:
+    """EXIF DateTimeOriginal when plausible, else the file's modification time."""
+    exif_time, note = io.probe_capture_time(path)
+    if exif_time is not None:
+        return ScannedFile(path, exif_time, CaptureSource.EXIF, None)
+    return ScannedFile(path, file_time(path), CaptureSource.FILE, note)
+
+
+def scan(paths: Sequence[Path | str], cancel: CancelToken | None = None,
+         ) -> Task[tuple[list[ScannedFile], list[Rejected]]]:
+    """Read capture times (headers only) so a dialog can propose visits before importing."""
+    files, rejected = expand_paths(paths)
+    scanned: list[ScannedFile] = []
+    for index, path in enumerate(files):
+        yield Progress(index, len(files), path.name)
+        if cancel is not None and cancel.cancelled:  # after the yield: the caller may cancel there
+            break
+        try:
+            scanned.append(detect_capture_time(path))
+        except OSError as exc:
+            rejected.append(Rejected(path, f"cannot read file: {exc.strerror or exc}"))
+    return scanned, rejected
+
+
+def import_paths(library: Library, patient_id: int, paths: Sequence[Path | str], *,
+                 view: View = View.VERTEX, visit_date: date | None = None,
+                 cancel: CancelToken | None = None) -> Task[ImportReport]:
+    """The CLI's import: every file found under `paths`, one view, visits by date."""
+    files, missing = expand_paths(paths)
+    items = [ImportItem(p, view=view, visit_date=visit_date) for p in files]
+    report = yield from import_items(library, patient_id, items, cancel=cancel)
+    return ImportReport(report.imported, report.duplicates, tuple(missing) + report.rejected,
+                        report.cancelled, report.visit_ids)
+
+
+def import_items(library: Library, patient_id: int, items: Sequence[ImportItem], *,
+                 cancel: CancelToken | None = None) -> Task[ImportReport]:
+    if library.read_only:
+        raise repo.Conflict(f"the library at {library.root} is read-only")
+    with library.session() as session:
+        repo.patient_row(session, patient_id)  # fail fast on a wrong patient
+    library.collect_garbage()
+    imported: list[Imported] = []
+    duplicates: list[Duplicate] = []
+    rejected: list[Rejected] = []
+    visits: set[int] = set()
+    cancelled = False
+    for index, item in enumerate(items):
+        yield Progress(index, len(items), item.path.name)
+        if cancel is not None and cancel.cancelled:  # after the yield: the caller may cancel there
+            cancelled = True
+            break
+        outcome = _import_one(library, patient_id, item)
+        if isinstance(outcome, Imported):
+            imported.append(outcome)
+            visits.add(outcome.photo.visit_id)
+        elif isinstance(outcome, Duplicate):
+            duplicates.append(outcome)
+        else:
+            rejected.append(outcome)
+    if not cancelled:
+        yield Progress(len(items), len(items), "done")
+    return ImportReport(tuple(imported), tuple(duplicates), tuple(rejected), cancelled,
+                        frozenset(visits))
+
+
+def _import_one(library: Library, patient_id: int,
+                item: ImportItem) -> Imported | Duplicate | Rejected:
+    path = item.path
+    try:
+        sha = sha256_of(path)
+    except OSError as exc:
+        return Rejected(path, f"cannot read file: {exc.strerror or exc}")
+    with library.session() as session:
+        existing = repo.photo_by_hash(session, sha)
+        if existing is not None:
+            return Duplicate(path, existing.id, sha)
+    try:
+        info = io.validate_image(path)
+    except io.ImageError as exc:
+        return Rejected(path, str(exc))
+    note = info.exif_time_note
+    if item.captured_at is not None:
+        captured, source = item.captured_at.astimezone(timezone.utc), CaptureSource.MANUAL
+    elif info.exif_time is not None:
+        captured, source = info.exif_time, CaptureSource.EXIF
+    else:
+        captured, source = file_time(path), CaptureSource.FILE
+    try:
+        stored = library.store.add(path)
+    except StoreError as exc:
+        return Rejected(path, f"could not store the photo: {exc}")
+    if stored.sha256 != sha:
+        if stored.created:
+            library.store.remove(stored.sha256)
+        return Rejected(path, "file changed while it was being imported; try again")
+    try:
+        with library.session() as session:
+            if item.visit_id is not None:
+                visit = repo.visit_row(session, item.visit_id)
+                if visit.patient_id != patient_id:
+                    raise repo.Conflict(f"visit {item.visit_id} belongs to another patient")
+            else:
+                day = item.visit_date or captured.astimezone().date()
+                visit = repo.visit_on_date(session, patient_id, day,
+                                           None if item.visit_date else captured)
+            row = PhotoRow(visit_id=visit.id, view=item.view.value, captured_at=captured,
+                           capture_source=source.value, sha256=sha, size_bytes=stored.size_bytes,
+                           width=info.width, height=info.height, media_type=info.media_type,
+                           original_name=path.name[:500])
+            session.add(row)
+            session.flush()
+            photo = repo.to_photo(row, patient_id)
+    except (IntegrityError, OperationalError, repo.NotFound, repo.Conflict) as exc:
+        if isinstance(exc, IntegrityError):
+            with library.session() as session:
+                again = repo.photo_by_hash(session, sha)
+            if again is not None:  # another import committed it a moment ago: keep its file
+                return Duplicate(path, again.id, sha)
+        if stored.created:
+            library.store.remove(sha)
+        reason = str(getattr(exc, "orig", None) or exc)
+        return Rejected(path, f"could not record the photo: {reason}")
+    _thumbnail_quietly(library, stored.path, sha)
+    return Imported(path, photo, note)
+
+
+def _thumbnail_quietly(library: Library, original: Path, sha: str) -> None:
+    """Thumbnails are a cache: failing to make one must not fail the import."""
+    with suppress(io.ImageError, OSError):
+        io.make_thumbnail(original, library.thumbnail_path(sha, THUMBNAIL_SIZE), THUMBNAIL_SIZE)
+
+
+def ensure_thumbnail(library: Library, photo: Photo, size: int = THUMBNAIL_SIZE) -> Path:
+    """The cached thumbnail of `photo`, rebuilt if the cache was cleared."""
+    target = library.thumbnail_path(photo.sha256, size)
+    if not target.exists():
+        original = library.store.path_for(photo.sha256)
+        io.make_thumbnail(original, target, size)
+    return target
+
+
+__all__ = ["Duplicate", "ImportItem", "ImportReport", "Imported", "Rejected", "ScannedFile",
+           "detect_capture_time", "ensure_thumbnail", "expand_paths", "import_items",
+           "import_paths", "scan"]

@@ -1,0 +1,175 @@
+"""Use cases over the patient record: each call is one unit of work.
+
+The GUI and the CLI call these and receive frozen domain objects; neither
+ever holds a Session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from hairtrack.core.domain import Patient, Photo, Sex, TreatmentEvent, TreatmentType, View, Visit
+from hairtrack.core.library import Library
+from hairtrack.core.storage import repositories as repo
+from hairtrack.core.storage.models import TreatmentEventRow, VisitRow
+from hairtrack.core.storage.repositories import Conflict, NotFound
+
+__all__ = ["Conflict", "NotFound", "PatientRecord", "TreatmentFields"]
+
+
+@dataclass(frozen=True)
+class TreatmentFields:
+    date: date
+    type: str  # code or label
+    product: str = ""
+    lot: str = ""
+    dose: str = ""
+    device_settings: str = ""
+    clinician: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    """Everything a patient workspace shows, read in one consistent snapshot."""
+
+    patient: Patient
+    visits: tuple[Visit, ...]
+    treatments: tuple[TreatmentEvent, ...]
+    photos: tuple[Photo, ...]
+
+
+def add_patient(library: Library, mrn: str, name: str, date_of_birth: date | None = None,
+                sex: Sex = Sex.UNKNOWN, notes: str = "") -> Patient:
+    with library.session() as session:
+        return repo.add_patient(session, mrn, name, date_of_birth, sex, notes)
+
+
+def update_patient(library: Library, patient_id: int, *, mrn: str, name: str,
+                   date_of_birth: date | None, sex: Sex, notes: str) -> Patient:
+    with library.session() as session:
+        return repo.update_patient(session, patient_id, mrn=mrn, name=name,
+                                   date_of_birth=date_of_birth, sex=sex, notes=notes)
+
+
+def list_patients(library: Library, search: str = "") -> list[Patient]:
+    with library.session() as session:
+        return repo.list_patients(session, search)
+
+
+def patient_by_mrn(library: Library, mrn: str) -> Patient:
+    with library.session() as session:
+        return repo.to_patient(repo.patient_row_by_mrn(session, mrn))
+
+
+def patient_record(library: Library, patient_id: int) -> PatientRecord:
+    with library.session() as session:
+        patient = repo.to_patient(repo.patient_row(session, patient_id))
+        return PatientRecord(patient, tuple(repo.list_visits(session, patient_id)),
+                             tuple(repo.list_treatments(session, patient_id)),
+                             tuple(repo.list_photos(session, patient_id)))
+
+
+def treatment_types(library: Library) -> list[TreatmentType]:
+    with library.session() as session:
+        return repo.treatment_types(session)
+
+
+def add_treatment_type(library: Library, label: str) -> TreatmentType:
+    with library.session() as session:
+        return repo.add_treatment_type(session, label)
+
+
+def add_treatment(library: Library, patient_id: int, fields: TreatmentFields) -> TreatmentEvent:
+    with library.session() as session:
+        repo.patient_row(session, patient_id)
+        type_row = repo.resolve_treatment_type(session, fields.type)
+        row = TreatmentEventRow(patient_id=patient_id, type_code=type_row.code)
+        _fill_treatment(row, fields)
+        session.add(row)
+        session.flush()
+        session.refresh(row)
+        return repo.to_treatment(row)
+
+
+def update_treatment(library: Library, event_id: int, fields: TreatmentFields) -> TreatmentEvent:
+    with library.session() as session:
+        row = repo.treatment_row(session, event_id)
+        row.type_code = repo.resolve_treatment_type(session, fields.type).code
+        _fill_treatment(row, fields)
+        session.flush()
+        session.refresh(row)
+        return repo.to_treatment(row)
+
+
+def _fill_treatment(row: TreatmentEventRow, fields: TreatmentFields) -> None:
+    row.date = fields.date
+    row.product, row.lot, row.dose = fields.product, fields.lot, fields.dose
+    row.device_settings, row.clinician, row.notes = (fields.device_settings, fields.clinician,
+                                                      fields.notes)
+
+
+def delete_treatment(library: Library, event_id: int) -> None:
+    with library.session() as session:
+        session.delete(repo.treatment_row(session, event_id))
+
+
+def add_visit(library: Library, patient_id: int, visited_at: datetime, notes: str = "") -> Visit:
+    if visited_at.tzinfo is None:
+        raise ValueError("visit time must carry a timezone")
+    with library.session() as session:
+        repo.patient_row(session, patient_id)
+        row = VisitRow(patient_id=patient_id, visited_at=visited_at.astimezone(timezone.utc),
+                       notes=notes)
+        session.add(row)
+        session.flush()
+        return repo.to_visit(row)
+
+
+def update_visit(library: Library, visit_id: int, visited_at: datetime, notes: str) -> Visit:
+    if visited_at.tzinfo is None:
+        raise ValueError("visit time must carry a timezone")
+    with library.session() as session:
+        row = repo.visit_row(session, visit_id)
+        row.visited_at, row.notes = visited_at.astimezone(timezone.utc), notes
+        session.flush()
+        return repo.to_visit(row, len(row.photos))
+
+
+def delete_visit(library: Library, visit_id: int) -> None:
+    """Deleting a visit that still holds photos would orphan evidence: refuse it."""
+    with library.session() as session:
+        row = repo.visit_row(session, visit_id)
+        if row.photos:
+            raise Conflict(f"the visit holds {len(row.photos)} photo(s); move or delete them "
+                           "first")
+        session.delete(row)
+
+
+def set_photo_view(library: Library, photo_id: int, view: View) -> None:
+    """A photo that changes view stops being its old view's baseline."""
+    with library.session() as session:
+        photo = repo.photo_row(session, photo_id)
+        if photo.view != view.value:
+            old = repo.view_settings(session, photo.visit.patient_id, View(photo.view))
+            if old.baseline_photo_id == photo.id:
+                old.baseline_photo_id = None
+        photo.view = view.value
+
+
+def move_photo(library: Library, photo_id: int, visit_id: int) -> None:
+    with library.session() as session:
+        photo = repo.photo_row(session, photo_id)
+        target = repo.visit_row(session, visit_id)
+        if target.patient_id != photo.visit.patient_id:
+            raise Conflict("a photo can only move to a visit of the same patient")
+        photo.visit_id = visit_id
+
+
+def set_baseline(library: Library, photo_id: int) -> None:
+    """Make this photo its view's baseline for its patient."""
+    with library.session() as session:
+        photo = repo.photo_row(session, photo_id)
+        settings = repo.view_settings(session, photo.visit.patient_id, View(photo.view))
+        settings.baseline_photo_id = photo.id
