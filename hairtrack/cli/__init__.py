@@ -1,0 +1,1 @@
+"""The `hairtrack` command line: headless commands over the core services."""

@@ -1,0 +1,80 @@
+"""Entry point of the `hairtrack` console script and `python -m hairtrack`.
+
+With no command it opens the desktop app. Every command accepts the global
+`--library` and `--database` options and `--json` for machine-readable output.
+Exit codes: 0 success, 1 failure or some input rejected, 2 usage error,
+3 alignment refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from hairtrack import __version__
+from hairtrack.cli import records_cmds
+from hairtrack.cli.output import CommandError
+from hairtrack.core.library import Library, LibraryError
+from hairtrack.core.storage.repositories import Conflict, NotFound
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hairtrack", description="HairTrack: scalp-photo evidence for hair restoration.")
+    parser.add_argument("--version", action="version", version=f"hairtrack {__version__}")
+    parser.add_argument("--library", metavar="PATH",
+                        help="library folder (default: $HAIRTRACK_LIBRARY or the user data "
+                             "folder)")
+    parser.add_argument("--database", metavar="URL",
+                        help="SQLAlchemy database URL (default: $HAIRTRACK_DATABASE_URL or "
+                             "the library's SQLite file)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    gui = commands.add_parser("gui", help="open the desktop app (the default)")
+    gui.set_defaults(handler=None)
+    records_cmds.register(commands)
+    for module_name in ("hairtrack.cli.imaging_cmds", "hairtrack.cli.report_cmds"):
+        _register_optional(module_name, commands)
+    return parser
+
+
+def _register_optional(module_name: str, commands: argparse._SubParsersAction) -> None:
+    """Command groups that live in their own modules register themselves here."""
+    import importlib
+
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return
+    module.register(commands)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command in (None, "gui"):
+        from hairtrack.app import run
+
+        return run(library=args.library, database=args.database, argv=extra)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        if getattr(args, "needs_library", True):
+            library = Library.open(args.library, args.database)
+            try:
+                return int(args.handler(library, args))
+            finally:
+                library.close()
+        return int(args.handler(None, args))
+    except (CommandError, LibraryError, NotFound, Conflict, ValueError) as exc:
+        print(f"hairtrack: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("hairtrack: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

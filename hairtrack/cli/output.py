@@ -1,0 +1,42 @@
+"""Printing for the CLI: JSON on stdout for machines, a progress bar on stderr for people."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from hairtrack.core.progress import Progress, T, Task, run_task
+
+
+class CommandError(Exception):
+    """A failure the user can fix; printed as one line, exit code 1."""
+
+
+def print_json(data: Any, stream: TextIO | None = None) -> None:
+    json.dump(data, stream or sys.stdout, indent=2, ensure_ascii=False, default=str)
+    (stream or sys.stdout).write("\n")
+
+
+def progress_printer(stream: TextIO | None = None) -> Callable[[Progress], None] | None:
+    """A one-line terminal progress bar, or nothing when stderr is not a terminal."""
+    out = stream or sys.stderr
+    if not out.isatty():
+        return None
+
+    def show(step: Progress) -> None:
+        width = 30
+        filled = int(width * step.fraction)
+        label = step.label[:40]
+        out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {step.done}/{step.total} "
+                  f"{label:<40}")
+        if step.done >= step.total:
+            out.write("\n")
+        out.flush()
+
+    return show
+
+
+def run_with_progress(task: Task[T]) -> T:
+    return run_task(task, progress_printer())
