@@ -1,0 +1,33 @@
+"""Test-wide set-up: Qt must never need a display, and each test gets its own library."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+# Before anything imports Qt: without a display QApplication would abort pytest.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="hairtrack-xdg-"))
+os.environ.pop("HAIRTRACK_LIBRARY", None)
+os.environ.pop("HAIRTRACK_DATABASE_URL", None)
+
+import pytest  # noqa: E402
+
+from hairtrack.core.library import Library  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+SCALP_PHOTOS = DATA / "scalp-photos"
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Iterator[Library]:
+    lib = Library.open(tmp_path / "library")
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def scalp_photos() -> list[Path]:
+    return sorted(SCALP_PHOTOS.glob("*.jpg"))
