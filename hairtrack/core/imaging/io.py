@@ -201,7 +201,8 @@ def _exif_capture_time(image: Image.Image) -> tuple[datetime | None, str | None]
         naive = datetime.strptime(text, "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None, f"EXIF capture time {text!r} is not a valid date"
-    offset = sub.get(_OFFSET_TIME_ORIGINAL)
+    # the offset tag belongs to DateTimeOriginal; never pair it with plain DateTime
+    offset = sub.get(_OFFSET_TIME_ORIGINAL) if sub.get(_DATETIME_ORIGINAL) else None
     tz = _parse_offset(str(offset)) if offset else None
     aware = naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
     return plausible_time(aware)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
+from sqlalchemy import select
+
 from hairtrack.core.domain import Patient, Photo, Sex, TreatmentEvent, TreatmentType, View, Visit
 from hairtrack.core.library import Library
 from hairtrack.core.storage import repositories as repo
-from hairtrack.core.storage.models import TreatmentEventRow, VisitRow
+from hairtrack.core.storage.models import TreatmentEventRow, ViewSettingsRow, VisitRow
 from hairtrack.core.storage.repositories import Conflict, NotFound
 
 __all__ = ["Conflict", "NotFound", "PatientRecord", "TreatmentFields"]
@@ -152,9 +154,9 @@ def set_photo_view(library: Library, photo_id: int, view: View) -> None:
     with library.session() as session:
         photo = repo.photo_row(session, photo_id)
         if photo.view != view.value:
-            old = repo.view_settings(session, photo.visit.patient_id, View(photo.view))
-            if old.baseline_photo_id == photo.id:
-                old.baseline_photo_id = None
+            for settings in session.scalars(select(ViewSettingsRow).where(
+                    ViewSettingsRow.baseline_photo_id == photo.id)):
+                settings.baseline_photo_id = None  # its view falls back to the earliest photo
         photo.view = view.value
 
 

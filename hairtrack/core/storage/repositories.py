@@ -116,9 +116,10 @@ def list_patients(session: Session, search: str = "") -> list[Patient]:
     query = select(PatientRow).order_by(func.lower(PatientRow.name), PatientRow.mrn)
     text = search.strip()
     if text:
-        pattern = f"%{text.lower()}%"
-        query = query.where(or_(func.lower(PatientRow.name).like(pattern),
-                                func.lower(PatientRow.mrn).like(pattern)))
+        escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(or_(func.lower(PatientRow.name).like(pattern, escape="\\"),
+                                func.lower(PatientRow.mrn).like(pattern, escape="\\")))
     return [to_patient(r) for r in session.scalars(query)]
 
 
@@ -180,12 +181,15 @@ def visit_row(session: Session, visit_id: int) -> VisitRow:
     return row
 
 
+def _local_midnight(day: date) -> datetime:
+    """Midnight starting `day` in local time, in UTC, with that date's own DST offset."""
+    return datetime.combine(day, datetime.min.time()).astimezone().astimezone(timezone.utc)
+
+
 def visit_on_date(session: Session, patient_id: int, day: date,
                   when: datetime | None = None) -> VisitRow:
     """The patient's visit on `day` (local calendar), created if there is none."""
-    local_tz = datetime.now().astimezone().tzinfo or timezone.utc
-    start = datetime.combine(day, datetime.min.time(), local_tz).astimezone(timezone.utc)
-    end = start + timedelta(days=1)
+    start, end = _local_midnight(day), _local_midnight(day + timedelta(days=1))
     row = session.scalar(select(VisitRow).where(VisitRow.patient_id == patient_id,
                                                 VisitRow.visited_at >= start,
                                                 VisitRow.visited_at < end)
