@@ -13,9 +13,9 @@ os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="hairtrack-xdg-
 os.environ.pop("HAIRTRACK_LIBRARY", None)
 os.environ.pop("HAIRTRACK_DATABASE_URL", None)
 
-import pytest  # noqa: E402
+import pytest
 
-from hairtrack.core.library import Library  # noqa: E402
+from hairtrack.core.library import Library
 
 DATA = Path(__file__).parent / "data"
 SCALP_PHOTOS = DATA / "scalp-photos"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -81,9 +81,9 @@ def visit_date(months: float) -> date:
 def treatment_plan() -> list[records.TreatmentFields]:
     clinician = "Dr. M. Keller"
     plan: list[records.TreatmentFields] = []
-    for session, months in enumerate((0, 1, 2, 3, 6, 9), start=1):
+    for session, month in enumerate((0, 1, 2, 3, 6, 9), start=1):
         plan.append(records.TreatmentFields(
-            visit_date(months), "exosome-injection", "ExoHair 20B", f"EX-24{session:02d}7",
+            visit_date(month), "exosome-injection", "ExoHair 20B", f"EX-24{session:02d}7",
             "2 mL over 40 sites", "30G needle, 4 mm depth", clinician,
             f"Exosome session {session}"))
     for session, months in enumerate((0.5, 1.5, 2.5), start=1):

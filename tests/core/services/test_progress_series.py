@@ -62,7 +62,7 @@ def test_change_and_significance(library: Library, patient: int) -> None:
     assert first.is_baseline and first.change_pp is None
     assert second.change_pp == pytest.approx(1.0)
     expanded_change = COVERAGE_FACTOR * (2 ** 0.5) * METHOD_SD * 100
-    assert second.significant is (1.0 > expanded_change)
+    assert second.significant is (expanded_change < 1.0)
     assert third.change_pp == pytest.approx(10.0)
     assert third.change_relative == pytest.approx(0.25)
     assert third.significant is True
@@ -76,7 +76,7 @@ def test_repeat_photos_set_the_uncertainty(library: Library, patient: int) -> No
     repeats = [_photo(library, v1, View.VERTEX, n, T0 + timedelta(days=30, minutes=n))
                for n in (2, 3, 4)]
     _measure(library, base, base, 0.40)
-    for pid, value in zip(repeats, (0.44, 0.50, 0.56)):
+    for pid, value in zip(repeats, (0.44, 0.50, 0.56), strict=True):
         _measure(library, pid, base, value)
     point = progress_series(library, patient).view(View.VERTEX).points[1]
     assert point.coverage == pytest.approx(0.50)
@@ -113,7 +113,7 @@ def test_change_since_previous_treatment(library: Library, patient: int) -> None
     v0, v1, v2 = (_visit(library, patient, d) for d in (0, 60, 120))
     ids = [_photo(library, v, View.VERTEX, n, T0 + timedelta(days=d))
            for n, (v, d) in enumerate(((v0, 0), (v1, 60), (v2, 120)), start=1)]
-    for pid, value in zip(ids, (0.40, 0.45, 0.52)):
+    for pid, value in zip(ids, (0.40, 0.45, 0.52), strict=True):
         _measure(library, pid, ids[0], value)
     records.add_treatment(library, patient, records.TreatmentFields(date(2026, 1, 5), "prp"))
     session3 = records.add_treatment(
