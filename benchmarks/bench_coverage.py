@@ -1,0 +1,180 @@
+"""Coverage benchmark: speed against the decode floor, and accuracy tables.
+
+    python benchmarks/bench_coverage.py              # speed + accuracy (a few minutes)
+    python benchmarks/bench_coverage.py --only speed
+    python benchmarks/bench_coverage.py --only accuracy --quick
+
+Speed: 12-megapixel (4000x3000) JPEG q90 files made from real photos and from a
+synthetic scalp (upscaled, with sensor-like noise so they compress and decode like
+camera files). The floor is one full cv2.imread of the same file, measured in the same
+run; coverage() is timed on the decoded pixels, with a drawn region and with the
+default region. Target: coverage <= 1x decode.
+
+Accuracy: mean absolute error in percentage points against the exact synthetic masks
+per skin x hair combination; the largest change under brightness +-30 %, gamma 0.7 /
+1.4 and warm / cool white balance; Spearman rho of coverage in a central disc against
+the published hair-loss level of the real photos.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from hairtrack.core.imaging.coverage import CoverageParams, coverage  # noqa: E402
+from hairtrack.core.imaging.synth import (  # noqa: E402
+    VisitState,
+    apply_lighting,
+    make_subject,
+    render_scalp,
+)
+
+PHOTOS = ROOT / "tests" / "data" / "scalp-photos"
+Image = NDArray[np.uint8]
+
+
+def median_ms(fn: Callable[[], object], repeat: int) -> float:
+    fn()  # warm caches and lazy imports
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return 1000.0 * statistics.median(times)
+
+
+def camera_like(image: Image, size: tuple[int, int], seed: int) -> Image:
+    big = cv2.resize(image, size, interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    noise = np.random.default_rng(seed).normal(0.0, 3.0, big.shape).astype(np.float32)
+    return np.clip(big + noise, 0, 255).astype(np.uint8)
+
+
+def disc(shape: tuple[int, ...], radius: float = 0.35) -> Image:
+    h, w = int(shape[0]), int(shape[1])
+    mask = np.zeros((h, w), np.uint8)
+    cv2.circle(mask, (w // 2, h // 2), round(radius * min(h, w)), 255, -1)
+    return mask
+
+
+def speed(repeat: int) -> None:
+    sources: list[tuple[str, Image]] = []
+    for name in ("test-001-top-down.jpg", "test-004-top-down.jpg", "train-013-top-down.jpg"):
+        sources.append((f"real {name[:8]}", cv2.imread(str(PHOTOS / name))))
+    subject = make_subject(7, "light", "dark", canvas_size=(2000, 1500))
+    sources.append(("synthetic scalp", render_scalp(subject, VisitState(0.5)).image))
+    print(f"\nSpeed, 4000x3000 JPEG q90 (median of {repeat} runs)")
+    print(f"{'image':22s} {'file MB':>7s} {'decode ms':>10s} {'coverage ms':>12s} "
+          f"{'ratio':>6s} {'default-ROI ms':>15s} {'ratio':>6s}")
+    ratios = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (label, src) in enumerate(sources):
+            path = Path(tmp) / f"{i}.jpg"
+            cv2.imwrite(str(path), camera_like(src, (4000, 3000), i),
+                        [cv2.IMWRITE_JPEG_QUALITY, 90])
+            decode = median_ms(lambda p=path: cv2.imread(str(p)), repeat)
+            image = cv2.imread(str(path))
+            roi = disc(image.shape)
+            drawn = median_ms(lambda im=image, r=roi: coverage(im, r), repeat)
+            auto = median_ms(lambda im=image: coverage(im), repeat)
+            ratios.append(drawn / decode)
+            print(f"{label:22s} {path.stat().st_size / 2**20:7.1f} {decode:10.1f} {drawn:12.1f} "
+                  f"{drawn / decode:6.2f} {auto:15.1f} {auto / decode:6.2f}")
+    print(f"median ratio coverage/decode: {statistics.median(ratios):.2f} (target <= 1.00)")
+    small = cv2.imread(str(PHOTOS / "test-001-top-down.jpg"))
+    t = median_ms(lambda: coverage(small, disc(small.shape)), repeat)
+    print(f"640x640 real photo, drawn region: {t:.1f} ms")
+
+
+COMBOS = [(s, h) for s in ("light", "medium", "dark")
+          for h in ("black", "dark", "brown", "grey", "blond")]
+VISITS = ((11, "vertex", 0.25, 2.0), (12, "diffuse", 0.5, 1.8), (13, "frontal", 0.75, 1.6))
+LIGHTING = {"bright+30%": (1.3, 1.0, (1.0, 1.0, 1.0)), "dark-30%": (0.7, 1.0, (1.0, 1.0, 1.0)),
+            "gamma0.7": (1.0, 0.7, (1.0, 1.0, 1.0)), "gamma1.4": (1.0, 1.4, (1.0, 1.0, 1.0)),
+            "warm": (1.0, 1.0, (0.9, 1.0, 1.1)), "cool": (1.0, 1.0, (1.1, 1.0, 0.9))}
+
+
+def ranks(v: NDArray[np.float64]) -> NDArray[np.float64]:
+    order = np.argsort(v, kind="mergesort")
+    r = np.empty(len(v))
+    r[order] = np.arange(len(v), dtype=np.float64)
+    for value in np.unique(v):
+        r[v == value] = r[v == value].mean()
+    return r
+
+
+def spearman(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
+    return float(np.corrcoef(ranks(x), ranks(y))[0, 1])
+
+
+def accuracy(quick: bool) -> None:
+    visits = VISITS[:2] if quick else VISITS
+    print("\nAccuracy on synthetic scalps (640x480, exact masks), points")
+    print(f"{'skin':7s} {'hair':6s} {'MAE':>5s} {'bias':>6s} {'min conf':>8s} "
+          f"{'worst lighting shift':>21s}  truth/estimate")
+    for skin, hair in COMBOS:
+        errs, confs, shifts, pairs = [], [], [], []
+        for seed, pattern, density, thick in visits:
+            subject = make_subject(seed, skin, hair, canvas_size=(640, 480), pattern=pattern)
+            s = render_scalp(subject, VisitState(density, thickness=thick, styling_seed=seed))
+            roi = np.full(s.image.shape[:2], 255, np.uint8)
+            r = coverage(s.image, roi)
+            errs.append(100.0 * (r.coverage - s.coverage))
+            confs.append(r.confidence)
+            pairs.append(f"{s.coverage:.2f}/{r.coverage:.2f}")
+            for b, g, wb in LIGHTING.values():
+                relit = coverage(apply_lighting(s.image, b, g, wb), roi).coverage
+                shifts.append(100.0 * abs(relit - r.coverage))
+        print(f"{skin:7s} {hair:6s} {np.mean(np.abs(errs)):5.1f} {np.mean(errs):+6.1f} "
+              f"{min(confs):8.2f} {max(shifts):21.1f}  {' '.join(pairs)}")
+
+    print("\nReal photos: coverage in a central disc (r = 0.35 w) vs hair-loss level")
+    rows = list(csv.DictReader((PHOTOS / "labels.csv").open()))
+    levels, values, confs = [], [], []
+    for row in rows:
+        image = cv2.imread(str(PHOTOS / row["file"]))
+        h, w = image.shape[:2]
+        mask = np.zeros((h, w), np.uint8)
+        cv2.circle(mask, (w // 2, h // 2), round(0.35 * w), 255, -1)
+        r = coverage(image, mask, params=CoverageParams())
+        levels.append(int(row["hair_loss_level"]))
+        values.append(r.coverage)
+        confs.append(r.confidence)
+    lv, cv, cf = np.array(levels, float), np.array(values), np.array(confs)
+    for level in range(2, 8):
+        sel = lv == level
+        print(f"  level {level}: n={sel.sum():2d} median coverage {np.median(cv[sel]):.2f} "
+              f"median confidence {np.median(cf[sel]):.2f}")
+    print(f"  Spearman rho, all {len(lv)} photos: {spearman(lv, cv):+.2f} (target <= -0.60)")
+    for t in (0.3, 0.4, 0.5):
+        sel = cf >= t
+        print(f"  Spearman rho, confidence >= {t}: {spearman(lv[sel], cv[sel]):+.2f} "
+              f"(n={sel.sum()})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("speed", "accuracy"))
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    cv2.setNumThreads(2)
+    if args.only in (None, "speed"):
+        speed(3 if args.quick else 7)
+    if args.only in (None, "accuracy"):
+        accuracy(args.quick)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,347 @@
+"""Hair coverage against exact ground truth.
+
+Synthetic scalps (`synth`) give exact hair masks, so accuracy and lighting
+invariance are asserted in percentage points; the real photographs have only
+a published hair-loss level, so they get an ordinal (Spearman) check. Known
+failures are kept as strict xfails with the measured numbers, so the suite
+says what does not work yet and notices when it starts to.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from hairtrack.core.imaging.coverage import (
+    ALGORITHM_VERSION,
+    CoverageParams,
+    CoverageResult,
+    coverage,
+)
+from hairtrack.core.imaging.synth import (
+    SynthScalp,
+    VisitState,
+    apply_lighting,
+    encode_jpeg,
+    make_subject,
+    photograph,
+    random_capture,
+    render_scalp,
+)
+
+PHOTOS = Path(__file__).resolve().parents[2] / "data" / "scalp-photos"
+CANVAS = (640, 480)
+#: Three visits per combination: thin, medium and dense hair, three balding patterns.
+VISITS = ((11, "vertex", 0.25, 2.0), (12, "diffuse", 0.5, 1.8), (13, "frontal", 0.75, 1.6))
+
+
+def spearman(x: NDArray[np.float64] | list[float], y: NDArray[np.float64] | list[float]) -> float:
+    """Spearman's rho: Pearson correlation of ranks, ties sharing their mean rank."""
+    def ranks(v: NDArray[np.float64]) -> NDArray[np.float64]:
+        order = np.argsort(v, kind="mergesort")
+        r = np.empty(len(v))
+        r[order] = np.arange(len(v), dtype=np.float64)
+        for value in np.unique(v):
+            tied = v == value
+            r[tied] = r[tied].mean()
+        return r
+
+    rx, ry = ranks(np.asarray(x, np.float64)), ranks(np.asarray(y, np.float64))
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
+def full(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    return np.full(image.shape[:2], 255, np.uint8)
+
+
+@cache
+def scalp(skin: str, hair: str, visit: int) -> SynthScalp:
+    seed, pattern, density, thickness = VISITS[visit]
+    subject = make_subject(seed, skin, hair, canvas_size=CANVAS, pattern=pattern)
+    return render_scalp(subject, VisitState(density, thickness=thickness, styling_seed=seed))
+
+
+def mae_points(skin: str, hair: str) -> tuple[float, list[tuple[float, float]]]:
+    pairs = []
+    for visit in range(len(VISITS)):
+        s = scalp(skin, hair, visit)
+        pairs.append((s.coverage, coverage(s.image, full(s.image)).coverage))
+    return 100.0 * float(np.mean([abs(t - e) for t, e in pairs])), pairs
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def test_spearman_matches_known_values() -> None:
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    # Ties: ranks (1.5, 1.5, 3, 4) against (1, 2, 3, 4), computed by hand.
+    assert spearman([5, 5, 7, 9], [1, 2, 3, 4]) == pytest.approx(0.9486832980505138)
+
+
+# --- API -----------------------------------------------------------------------------------
+
+def test_result_fields_and_json() -> None:
+    s = scalp("light", "dark", 1)
+    roi = np.zeros(s.image.shape[:2], np.uint8)
+    roi[100:400, 100:500] = 1
+    result = coverage(s.image, roi)
+    assert isinstance(result, CoverageResult)
+    assert set(result.to_json()) == {"coverage", "confidence", "roi_pixels", "threshold",
+                                     "method", "algorithm_version"}
+    assert result.algorithm_version == ALGORITHM_VERSION
+    assert result.roi_pixels == 300 * 400
+    assert result.hair_mask.shape == s.image.shape[:2] and result.hair_mask.dtype == bool
+    assert not result.hair_mask[roi == 0].any()
+    assert result.coverage == pytest.approx(result.hair_mask.sum() / result.roi_pixels)
+    assert 0.0 <= result.confidence <= 1.0 and not result.roi_automatic
+    truth = s.hair_mask[roi > 0].mean()
+    assert abs(result.coverage - truth) < 0.03
+
+
+def test_params_are_recordable() -> None:
+    params = CoverageParams()
+    record = params.as_dict()
+    assert record["work_side"] == params.work_side
+    assert record["classify"]["half_way"] == params.classify.half_way
+
+
+def test_valid_mask_excludes_warp_border() -> None:
+    s = scalp("light", "dark", 1)
+    image = s.image.copy()
+    valid = np.ones(image.shape[:2], bool)
+    valid[:, :160] = False
+    image[~valid] = 0  # the black border an alignment warp leaves
+    result = coverage(image, full(image), valid=valid)
+    assert result.roi_pixels == int(valid.sum())
+    assert not result.hair_mask[:, :160].any()
+    truth = s.hair_mask[valid].mean()
+    assert abs(result.coverage - truth) < 0.03
+
+
+def test_default_region_when_none_drawn() -> None:
+    s = scalp("light", "dark", 1)
+    result = coverage(s.image)
+    assert result.roi_automatic
+    assert 0 < result.roi_pixels < s.image.shape[0] * s.image.shape[1]
+
+
+def test_bad_inputs_are_rejected() -> None:
+    s = scalp("light", "dark", 0)
+    with pytest.raises(ValueError):
+        coverage(s.image[:, :, 0])
+    with pytest.raises(ValueError):
+        coverage(s.image, np.ones((10, 10), np.uint8))
+    with pytest.raises(ValueError):
+        coverage(s.image, valid=np.ones((10, 10), bool))
+
+
+def test_empty_region_gives_no_number() -> None:
+    s = scalp("light", "dark", 0)
+    result = coverage(s.image, np.zeros(s.image.shape[:2], np.uint8))
+    assert np.isnan(result.coverage) and result.confidence == 0.0 and result.note
+
+
+# --- accuracy against exact masks -------------------------------------------------------------
+
+@pytest.mark.parametrize(("skin", "hair"), [
+    ("light", "black"), ("light", "dark"), ("light", "brown"),
+    ("light", "grey"), ("medium", "black"), ("medium", "dark"), ("medium", "grey"),
+    ("dark", "black"), ("dark", "grey"),
+])
+def test_accuracy_within_three_points(skin: str, hair: str) -> None:
+    mae, pairs = mae_points(skin, hair)
+    assert mae <= 3.0, f"{skin} skin, {hair} hair: MAE {mae:.1f} points, (truth, est) {pairs}"
+
+
+@pytest.mark.xfail(strict=True, reason="known limitation, see report: blond hair (polarity "
+                   "flips) and dark hair on dark skin (low contrast); measured MAE 4-22 points")
+@pytest.mark.parametrize(("skin", "hair"), [
+    ("light", "blond"), ("medium", "blond"), ("dark", "dark"), ("dark", "blond"),
+])
+def test_accuracy_known_failures(skin: str, hair: str) -> None:
+    mae, pairs = mae_points(skin, hair)
+    assert mae <= 3.0, f"{skin} skin, {hair} hair: MAE {mae:.1f} points, (truth, est) {pairs}"
+
+
+def test_accuracy_survives_jpeg() -> None:
+    s = scalp("light", "dark", 1)
+    est = coverage(encode_jpeg(s.image, 85), full(s.image)).coverage
+    assert abs(est - s.coverage) <= 0.03
+
+
+def test_photographed_scalp_with_warp_border() -> None:
+    """A hand-held follow-up: pose, blur, noise, gamma, JPEG; border excluded by `valid`."""
+    errors = []
+    for seed in (41, 42):
+        subject = make_subject(seed, "light", "dark", canvas_size=(800, 600), pattern="vertex")
+        s = render_scalp(subject, VisitState(0.5, styling_seed=seed))
+        photo = photograph(s, random_capture(np.random.default_rng(seed), (800, 600),
+                                             (800, 600), 0.7))
+        result = coverage(photo.image, full(photo.image), valid=photo.valid)
+        assert result.roi_pixels == int(photo.valid.sum())
+        errors.append(abs(result.coverage - photo.coverage))
+    # Lens blur and noise lose the thinnest strands: a looser bound than on renders.
+    assert max(errors) <= 0.05, errors
+
+
+# --- invariance ------------------------------------------------------------------------------
+
+EXPOSURE_AND_BALANCE = {
+    "brighter 30%": (1.3, 1.0, (1.0, 1.0, 1.0)),
+    "darker 30%": (0.7, 1.0, (1.0, 1.0, 1.0)),
+    "warm": (1.0, 1.0, (0.9, 1.0, 1.1)),
+    "cool": (1.0, 1.0, (1.1, 1.0, 0.9)),
+}
+GAMMA = {"gamma 0.7": (1.0, 0.7, (1.0, 1.0, 1.0)), "gamma 1.4": (1.0, 1.4, (1.0, 1.0, 1.0))}
+DARK_HAIR = [("light", "black"), ("light", "dark"), ("medium", "black"), ("medium", "dark"),
+             ("dark", "black")]
+
+
+@cache
+def lighting_shifts(skin: str, hair: str, visit: int) -> dict[str, float]:
+    s = scalp(skin, hair, visit)
+    base = coverage(s.image, full(s.image)).coverage
+    return {name: 100.0 * (coverage(apply_lighting(s.image, b, g, wb), full(s.image)).coverage
+                           - base)
+            for name, (b, g, wb) in {**EXPOSURE_AND_BALANCE, **GAMMA}.items()}
+
+
+@pytest.mark.parametrize(("skin", "hair", "visit"),
+                         [(skin, hair, v) for skin, hair in DARK_HAIR for v in range(3)])
+def test_exposure_and_white_balance_move_coverage_at_most_1_5_points(
+        skin: str, hair: str, visit: int) -> None:
+    shifts = lighting_shifts(skin, hair, visit)
+    assert max(abs(shifts[k]) for k in EXPOSURE_AND_BALANCE) <= 1.5, shifts
+
+
+@pytest.mark.slow
+def test_gamma_moves_coverage_at_most_3_points() -> None:
+    """What is achieved today for gamma 0.7 / 1.4 (the target of 1.5 is below)."""
+    worst = max(abs(lighting_shifts(skin, hair, v)[k])
+                for skin, hair in DARK_HAIR for v in range(3) for k in GAMMA)
+    assert worst <= 3.0, worst
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known limitation: the half-way point between scalp "
+                   "and strand moves with the tone curve; gamma 0.7/1.4 shifts up to ~2.7 points")
+def test_gamma_moves_coverage_at_most_1_5_points() -> None:
+    worst = max(abs(lighting_shifts(skin, hair, v)[k])
+                for skin, hair in DARK_HAIR for v in range(3) for k in GAMMA)
+    assert worst <= 1.5, worst
+
+
+# --- what counts as hair --------------------------------------------------------------------
+
+SKIN_BGR = (150, 175, 215)
+
+
+def _skin_canvas(seed: int, size: tuple[int, int] = (400, 300)) -> NDArray[np.float32]:
+    rng = np.random.default_rng(seed)
+    w, h = size
+    canvas = np.empty((h, w, 3), np.float32)
+    canvas[:] = SKIN_BGR
+    canvas *= (1.0 + 0.03 * rng.standard_normal((h, w, 1))).astype(np.float32)
+    return canvas
+
+
+def test_shine_on_hair_counts_as_hair() -> None:
+    """Dark strands with a bright, colourless highlight along their middle."""
+    canvas = _skin_canvas(1)
+    strands = np.zeros(canvas.shape[:2], np.uint8)
+    shine = np.zeros(canvas.shape[:2], np.uint8)
+    for i, x in enumerate(range(20, 380, 24)):
+        cv2.line(strands, (x, 10), (x + 15, 290), 1, 7)
+        if i % 2 == 0:
+            cv2.line(shine, (x, 60), (x + 10, 200), 1, 3)
+    canvas[strands > 0] = (30, 32, 38)
+    canvas[shine > 0] = (205, 208, 212)
+    image = np.clip(canvas, 0, 255).astype(np.uint8)
+    result = coverage(image, full(image))
+    glint = shine > 0
+    assert result.hair_mask[glint].mean() >= 0.9
+    assert result.hair_mask[strands > 0].mean() >= 0.9
+
+
+def test_scalp_between_thin_hairs_is_scalp() -> None:
+    """Thin parallel strands 2 px wide with 4 px of skin between them."""
+    canvas = _skin_canvas(2)
+    strands = np.zeros(canvas.shape[:2], bool)
+    for x in range(10, 390, 6):
+        strands[:, x:x + 2] = True
+    canvas[strands] = (35, 35, 40)
+    image = np.clip(canvas, 0, 255).astype(np.uint8)
+    result = coverage(image, full(image))
+    gaps = ~strands
+    assert result.hair_mask[gaps].mean() <= 0.1
+    assert result.hair_mask[strands].mean() >= 0.9
+    assert result.coverage == pytest.approx(strands.mean(), abs=0.05)
+
+
+def test_low_contrast_gives_low_confidence() -> None:
+    """Hair 4 % darker than skin and the same colour: no honest number exists."""
+    canvas = _skin_canvas(3)
+    strands = np.zeros(canvas.shape[:2], np.uint8)
+    rng = np.random.default_rng(3)
+    for _ in range(120):
+        x, y = rng.integers(0, 400), rng.integers(0, 300)
+        cv2.line(strands, (int(x), int(y)), (int(x) + 40, int(y) + 60), 1, 2)
+    canvas[strands > 0] *= 0.96
+    image = np.clip(canvas, 0, 255).astype(np.uint8)
+    result = coverage(image, full(image))
+    assert result.confidence <= 0.3
+    assert result.note is not None and "similar" in result.note
+
+
+def test_bare_scalp_is_low_coverage() -> None:
+    subject = make_subject(34, "light", "dark", canvas_size=CANVAS, pattern="vertex")
+    bald = render_scalp(subject, VisitState(0.0))
+    result = coverage(bald.image, full(bald.image))
+    assert result.coverage <= 0.08
+
+
+def test_high_confidence_when_contrast_is_clear() -> None:
+    s = scalp("light", "black", 1)
+    assert coverage(s.image, full(s.image)).confidence >= 0.8
+
+
+# --- real photographs ------------------------------------------------------------------------
+
+@cache
+def real_results() -> tuple[tuple[int, float, float], ...]:
+    rows = list(csv.DictReader((PHOTOS / "labels.csv").open()))
+    out = []
+    for row in rows:
+        image = cv2.imread(str(PHOTOS / row["file"]))
+        h, w = image.shape[:2]
+        disc = np.zeros((h, w), np.uint8)
+        cv2.circle(disc, (w // 2, h // 2), round(0.35 * w), 255, -1)
+        result = coverage(image, disc)
+        out.append((int(row["hair_loss_level"]), result.coverage, result.confidence))
+    return tuple(out)
+
+
+@pytest.mark.slow
+def test_real_photos_coverage_falls_with_hair_loss_when_confident() -> None:
+    res = np.array(real_results())
+    confident = res[res[:, 2] >= 0.4]
+    assert len(confident) >= 30  # most photos, every level represented
+    assert set(confident[:, 0].astype(int)) == {2, 3, 4, 5, 6, 7}
+    rho = spearman(confident[:, 0], confident[:, 1])
+    assert rho <= -0.6, rho
+    everything = spearman(res[:, 0], res[:, 1])
+    assert everything <= -0.2, everything  # at least the right direction on every photo
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known limitation: dense hair with no scalp in view "
+                   "is measured against a hair tone; all-photo rho is about -0.3")
+def test_real_photos_coverage_falls_with_hair_loss_all_photos() -> None:
+    res = np.array(real_results())
+    assert spearman(res[:, 0], res[:, 1]) <= -0.6
