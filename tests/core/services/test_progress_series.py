@@ -13,7 +13,12 @@ import pytest
 from hairtrack.core.domain import View
 from hairtrack.core.library import Library
 from hairtrack.core.services import records
-from hairtrack.core.services.progress_series import COVERAGE_FACTOR, METHOD_SD, progress_series
+from hairtrack.core.services.progress_series import (
+    COVERAGE_FACTOR,
+    METHOD_SD,
+    MIN_CONFIDENCE,
+    progress_series,
+)
 from hairtrack.core.storage.models import MeasurementRow, PhotoRow
 
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
@@ -92,6 +97,18 @@ def test_low_confidence_widens_uncertainty(library: Library, patient: int) -> No
     _measure(library, base, base, 0.40, confidence=0.5)
     point = progress_series(library, patient).view(View.VERTEX).points[0]
     assert point.uncertainty == pytest.approx(COVERAGE_FACTOR * METHOD_SD / 0.5)
+
+
+def test_too_low_confidence_gives_no_number(library: Library, patient: int) -> None:
+    v0, v1 = _visit(library, patient, 0), _visit(library, patient, 30)
+    base = _photo(library, v0, View.VERTEX, 1, T0)
+    murky = _photo(library, v1, View.VERTEX, 2, T0 + timedelta(days=30))
+    _measure(library, base, base, 0.40)
+    _measure(library, murky, base, 0.15, confidence=MIN_CONFIDENCE / 2)
+    series = progress_series(library, patient).view(View.VERTEX)
+    assert [p.visit_id for p in series.points] == [v0]
+    reason = dict(series.unmeasured)[murky]
+    assert "could not be told apart" in reason
 
 
 def test_unmeasured_photos_are_listed_with_reasons(library: Library, patient: int) -> None:

@@ -1,0 +1,157 @@
+"""The analysis service on a small demo patient: alignment, coverage, caching, refusals."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hairtrack.core.domain import View
+from hairtrack.core.library import Library
+from hairtrack.core.progress import CancelToken, run_task
+from hairtrack.core.services import analysis, analysis_work, demo, importer, measurements, records
+from hairtrack.core.services.progress_series import progress_series
+
+SMALL = {"canvas_size": (1200, 900), "photo_size": (1067, 800), "months": (0, 2, 3, 4.5),
+         "views": tuple(v for v in demo.DEMO_VIEWS if v.view in (View.VERTEX, View.OCCIPITAL))}
+SCALP_PHOTOS = Path(__file__).parents[2] / "data" / "scalp-photos"
+
+
+@pytest.fixture(scope="module")
+def analysed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One analysed demo library, built once and copied for each test."""
+    root = tmp_path_factory.mktemp("analysed") / "library"
+    library = Library.open(root)
+    patient = run_task(demo.create_demo_patient(library, **SMALL)).patient
+    run_task(analysis.analyze_patient(library, patient.id))
+    library.close()
+    return root
+
+
+@pytest.fixture
+def analysed(analysed_template: Path, tmp_path: Path) -> Iterator[tuple[Library, int]]:
+    root = tmp_path / "library"
+    shutil.copytree(analysed_template, root)
+    library = Library.open(root)
+    yield library, records.patient_by_mrn(library, demo.DEMO_MRN).id
+    library.close()
+
+
+def test_every_photo_is_aligned_and_measured(analysed: tuple[Library, int]) -> None:
+    library, patient_id = analysed
+    record = records.patient_record(library, patient_id)
+    stored = measurements.measurements(library, patient_id)
+    assert set(stored) == {p.id for p in record.photos}
+    for photo in record.photos:
+        m = stored[photo.id]
+        assert m.aligned, (photo.view, m.alignment_reason)
+        assert m.coverage is not None and 0.0 < m.coverage < 1.0
+        assert m.algorithm_version == analysis_work.algorithm_version()
+        assert "align" in m.parameters and "coverage" in m.parameters
+        if photo.is_baseline:
+            assert m.alignment_model == "baseline"
+        else:
+            assert m.alignment_model in ("similarity", "affine", "homography", "chained")
+            assert m.quality is not None and m.quality.score > 0.5
+        key = m.cache_key
+        assert (library.cache_dir / "masks" / f"{key}.png").exists()
+        assert (library.cache_dir / "aligned" / f"{key}.jpg").exists()
+
+
+def test_crown_coverage_rises_and_donor_area_stays(analysed: tuple[Library, int]) -> None:
+    library, patient_id = analysed
+    series = progress_series(library, patient_id)
+    vertex = series.view(View.VERTEX)
+    donor = series.view(View.OCCIPITAL)
+    assert vertex is not None and donor is not None
+    assert len(vertex.points) == 4 and vertex.unmeasured == ()
+    first, last = vertex.points[0], vertex.points[-1]
+    assert last.coverage - first.coverage > 0.08
+    assert last.significant is True
+    assert abs(donor.points[-1].coverage - donor.points[0].coverage) < 0.05
+
+
+def test_rerun_with_nothing_changed_does_no_image_work(
+        analysed: tuple[Library, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    library, patient_id = analysed
+
+    def no_image_work(*_args: object) -> None:
+        raise AssertionError("image work on an unchanged photo")
+
+    monkeypatch.setattr(analysis, "analyse_photo", no_image_work)
+    report = run_task(analysis.analyze_patient(library, patient_id))
+    assert report.analysed == () and len(report.unchanged) == 8
+
+
+def test_lost_cache_files_are_rebuilt(analysed: tuple[Library, int]) -> None:
+    library, patient_id = analysed
+    shutil.rmtree(library.cache_dir / "masks")
+    report = run_task(analysis.analyze_patient(library, patient_id))
+    assert len(report.analysed) == 8
+
+
+def test_drawn_region_remeasures_only_its_view(analysed: tuple[Library, int]) -> None:
+    library, patient_id = analysed
+    before = measurements.measurements(library, patient_id)
+    measurements.set_region(library, patient_id, View.VERTEX,
+                            [(200, 150), (440, 150), (440, 330), (200, 330)])
+    report = run_task(analysis.analyze_patient(library, patient_id))
+    record = records.patient_record(library, patient_id)
+    vertex_ids = {p.id for p in record.photos if p.view is View.VERTEX}
+    assert set(report.analysed) == vertex_ids
+    after = measurements.measurements(library, patient_id)
+    for photo_id in vertex_ids:
+        assert after[photo_id].roi_automatic is False
+        assert after[photo_id].roi_pixels != before[photo_id].roi_pixels
+    assert progress_series(library, patient_id).view(View.VERTEX).roi_automatic is False
+
+
+def test_manual_landmarks_replace_automatic_alignment(analysed: tuple[Library, int]) -> None:
+    library, patient_id = analysed
+    record = records.patient_record(library, patient_id)
+    follow_up = next(p for p in record.photos if p.view is View.VERTEX and not p.is_baseline)
+    auto = measurements.measurements(library, patient_id)[follow_up.id]
+    assert auto.matrix is not None
+    import numpy as np
+
+    from hairtrack.core.imaging.transforms import transform_points
+
+    moving = np.array([[100.0, 100.0], [500.0, 120.0], [300.0, 400.0], [550.0, 420.0]])
+    reference = transform_points(np.array(auto.matrix), moving)
+    measurements.set_manual_alignment(library, follow_up.id, reference.tolist(), moving.tolist())
+    report = run_task(analysis.analyze_patient(library, patient_id))
+    assert report.analysed == (follow_up.id,)
+    manual = measurements.measurements(library, patient_id)[follow_up.id]
+    assert manual.alignment_model == "manual"
+    # the clicked points land on each other (full-resolution pixels)
+    landed = transform_points(np.array(manual.matrix), moving)
+    assert np.abs(landed - reference).max() < 1.0
+
+
+def test_a_different_persons_photo_is_refused(analysed: tuple[Library, int]) -> None:
+    library, patient_id = analysed
+    stranger = SCALP_PHOTOS / "test-001-top-down.jpg"
+    item = importer.ImportItem(stranger, view=View.VERTEX,
+                               visit_id=records.patient_record(library, patient_id).visits[-1].id)
+    imported = run_task(importer.import_items(library, patient_id, [item])).imported[0]
+    report = run_task(analysis.analyze_patient(library, patient_id))
+    assert report.refused == (imported.photo.id,)
+    m = measurements.measurements(library, patient_id)[imported.photo.id]
+    assert not m.aligned and m.coverage is None and m.alignment_reason
+    assert any(w.startswith("not aligned to the baseline") for w in m.warnings)
+    series = progress_series(library, patient_id).view(View.VERTEX)
+    assert imported.photo.id in dict(series.unmeasured)
+
+
+def test_cancel_keeps_what_was_finished(analysed: tuple[Library, int]) -> None:
+    library, patient_id = analysed
+    token = CancelToken()
+    task = analysis.analyze_patient(library, patient_id, force=True, workers=1, cancel=token)
+    next(task)  # the opening progress report
+    next(task)  # the first photo is stored
+    token.cancel()
+    report = run_task(task)
+    assert report.cancelled
+    assert 1 <= len(report.analysed) < 8
