@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from collections.abc import Iterator
@@ -19,6 +20,18 @@ from hairtrack.core.library import Library
 
 DATA = Path(__file__).parent / "data"
 SCALP_PHOTOS = DATA / "scalp-photos"
+
+
+# Qt objects must be destroyed on their own thread, but CPython runs the cyclic collector
+# on whichever thread allocates; worker threads (exports, analysis) would then free GUI
+# objects. As the app does (hairtrack/ui/gc_guard.py), collect only on the main thread.
+gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread() -> Iterator[None]:
+    yield
+    gc.collect()
 
 
 @pytest.fixture
