@@ -1,0 +1,45 @@
+"""What the report dialog offers for a patient, read in one background call; no Qt."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from hairtrack.core.domain import View
+from hairtrack.core.library import Library
+from hairtrack.core.services import records
+from hairtrack.core.services.progress_series import progress_series
+from hairtrack.report import deidentify
+
+
+@dataclass(frozen=True)
+class PatientChoices:
+    """What the dialog offers, read in the background when it opens."""
+
+    mrn: str
+    name: str
+    views: tuple[View, ...]
+    first_day: date | None
+    last_day: date | None
+    code: str | None
+    code_problem: str | None
+
+
+def load_choices(library: Library, patient_id: int) -> PatientChoices:
+    series = progress_series(library, patient_id)
+    patient = records.patient_record(library, patient_id).patient
+    views = tuple(s.view for s in series.views if s.points)
+    days = [p.visited_at.astimezone().date() for s in series.views for p in s.points]
+    code = problem = None
+    try:
+        code = deidentify.pseudonym(library.root, patient.mrn)
+    except deidentify.SecretUnavailable as exc:
+        problem = str(exc)
+    return PatientChoices(patient.mrn, patient.name, views, min(days, default=None),
+                          max(days, default=None), code, problem)
+
+
+def suggested_name(ident: str, today: date) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", ident).strip("-") or "patient"
+    return f"HairTrack report {safe} {today.isoformat()}.pdf"
