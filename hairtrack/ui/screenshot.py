@@ -82,6 +82,9 @@ def capture(window: MainWindow, out: Path, *, page: str | None = None, mrn: str 
         print(f"hairtrack: error: unknown page {page!r}; choose one of: "
               f"{', '.join(SCREEN_PAGES)}", file=sys.stderr)
         return 2
+    from hairtrack.ui.progress_view import ProgressView
+
+    ProgressView.animate = False  # a still picture must not catch a chart half-drawn
     size = size or QSize(1440, 900)
     window.setMinimumSize(QSize(320, 240))
     window.resize(size)
