@@ -10,8 +10,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hairtrack.cli.arguments import view as _view
 from hairtrack.cli.output import CommandError, print_json, run_with_progress
-from hairtrack.core.domain import View
 from hairtrack.core.library import Library
 from hairtrack.core.services import records
 
@@ -57,7 +57,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     region = commands.add_parser("region", help="set the region of interest of a view")
     region.add_argument("--patient", required=True, metavar="MRN")
-    region.add_argument("--view", required=True, type=View.parse)
+    region.add_argument("--view", required=True, type=_view)
     group = region.add_mutually_exclusive_group(required=True)
     group.add_argument("--polygon", help='baseline pixel coordinates: "x1,y1 x2,y2 x3,y3 ..."')
     group.add_argument("--clear", action="store_true", help="go back to the automatic region")

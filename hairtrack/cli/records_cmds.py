@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+from hairtrack.cli.arguments import iso_date as _date
+from hairtrack.cli.arguments import view as _view
 from hairtrack.cli.output import CommandError, print_json, run_with_progress
 from hairtrack.core.domain import Patient, Sex, TreatmentEvent, View
 from hairtrack.core.library import Library
 from hairtrack.core.services import importer, records
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
-
-
-def _view(text: str) -> View:
-    try:
-        return View.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def register(commands: argparse._SubParsersAction) -> None:
