@@ -57,6 +57,8 @@ def _font(base: QFont, *, pixels: int | None = None, points: float | None = None
     elif points is not None:
         font.setPointSizeF(points)
     font.setBold(bold)
+    # ligatures ("fi" as one glyph) break searching and copying "significant" in PDFs
+    font.setFeature(QFont.Tag("liga"), 0)
     return font
 
 
