@@ -249,6 +249,23 @@ def test_landmark_alignment_end_to_end(page: Page) -> None:
     assert view.composition.aligned  # back to the aligned view the clinician had chosen
 
 
+def test_stored_landmarks_come_back_for_correction(page: Page) -> None:
+    from hairtrack.core.services import measurements
+
+    baseline_pts = [(90.0, 80.0), (470.0, 95.0), (455.0, 340.0)]
+    follow_pts = [tuple(page.data.moved[:2] @ [x, y, 1.0]) for x, y in baseline_pts]
+    measurements.set_manual_alignment(page.library, page.data.moved_id, baseline_pts,
+                                      follow_pts)
+    view = page.view
+    view.show_photo(page.data.moved_id)
+    QTest.mouseClick(view.toolbar.landmarks_button, Qt.MouseButton.LeftButton)
+    assert view.editing.landmarks.pair_count == 3
+    assert np.allclose(view.editing.landmarks.points(0), baseline_pts)
+    assert np.allclose(view.editing.landmarks.points(1), follow_pts)
+    view.editing.landmarks.undo()  # corrections start from the stored pairs
+    assert view.editing.landmarks.pair_count == 2
+
+
 def test_region_editing_end_to_end(page: Page) -> None:
     view = page.view
     baseline_before = page.measurement(page.data.baseline_id)

@@ -74,6 +74,23 @@ def set_manual_alignment(library: Library, photo_id: int, reference_points: Sequ
         row.moving_points = [[float(x), float(y)] for x, y in moving_points]
 
 
+def manual_alignment(library: Library, photo_id: int
+                     ) -> tuple[list[Point], list[Point]] | None:
+    """The stored landmark pairs (baseline points, photo points), if set against the
+    view's current baseline; pairs clicked against an older baseline no longer apply."""
+    with library.session() as session:
+        row = session.scalar(select(ManualAlignmentRow)
+                             .where(ManualAlignmentRow.photo_id == photo_id))
+        if row is None:
+            return None
+        photo = repo.photo_row(session, photo_id)
+        baseline_id = repo.baseline_ids(session, photo.visit.patient_id).get(View(photo.view))
+        if row.baseline_photo_id != baseline_id:
+            return None
+        return ([(float(x), float(y)) for x, y in row.reference_points],
+                [(float(x), float(y)) for x, y in row.moving_points])
+
+
 def clear_manual_alignment(library: Library, photo_id: int) -> None:
     with library.session() as session:
         row = session.scalar(select(ManualAlignmentRow)

@@ -139,7 +139,10 @@ class Editing(QObject):
             self.landmarks.clear()
         if tool != "region":
             self.region.set_active(False)
-        if tool == "landmarks":
+        if tool == "landmarks" and targets is not None:
+            stored = measurements.manual_alignment(self._context.library, targets.follow.id)
+            if stored is not None:  # one small row: cheap enough for the GUI thread
+                self.landmarks.load(*stored)
             self.landmarks.set_active(True)
         if tool == "region":
             self.region.load(self._region_start[0])

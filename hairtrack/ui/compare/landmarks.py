@@ -76,6 +76,13 @@ class LandmarkEditor(QObject):
             self._points[side].pop()
         self._sync_markers()
 
+    def load(self, baseline_points: list[Point], follow_points: list[Point]) -> None:
+        """Show pairs stored earlier so the clinician corrects them instead of starting over."""
+        self._points = {0: [QPointF(x, y) for x, y in baseline_points],
+                        1: [QPointF(x, y) for x, y in follow_points]}
+        self._history = [0, 1] * min(len(baseline_points), len(follow_points))
+        self._sync_markers()
+
     def clear_side(self, side: int) -> None:
         self._points[side].clear()
         self._history = [s for s in self._history if s != side]
