@@ -40,7 +40,7 @@ from _common import (
 )
 
 from hairtrack.core.imaging import synth
-from hairtrack.core.imaging.align import ALGORITHM_VERSION, align, align_files
+from hairtrack.core.imaging.alignment import ALGORITHM_VERSION, align, align_files
 from hairtrack.core.imaging.transforms import corner_error
 
 

@@ -25,8 +25,8 @@ import cv2
 import numpy as np
 
 from hairtrack.core.imaging import synth
-from hairtrack.core.imaging.align import align
-from hairtrack.core.imaging.coverage import coverage
+from hairtrack.core.imaging.alignment import align
+from hairtrack.core.imaging.hair_coverage import coverage
 from hairtrack.core.imaging.roi import default_roi
 from hairtrack.core.imaging.transforms import warp_to_reference
 from hairtrack.core.library import Library

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hairtrack.core.imaging.coverage import CoverageParams, coverage  # noqa: E402
+from hairtrack.core.imaging.hair_coverage import CoverageParams, coverage  # noqa: E402
 from hairtrack.core.imaging.synth import (  # noqa: E402
     VisitState,
     apply_lighting,

@@ -76,7 +76,7 @@ def _read(path: Path) -> np.ndarray:
 def align_cmd(_library: Library | None, args: argparse.Namespace) -> int:
     import cv2
 
-    from hairtrack.core.imaging.align import align_files, warp_to_reference
+    from hairtrack.core.imaging.alignment import align_files, warp_to_reference
 
     for path in (args.reference, args.moving):
         if not path.is_file():
@@ -102,7 +102,7 @@ def coverage_cmd(_library: Library | None, args: argparse.Namespace) -> int:
     import cv2
     import numpy as np
 
-    from hairtrack.core.imaging.coverage import coverage
+    from hairtrack.core.imaging.hair_coverage import coverage
 
     image = _read(args.image)
     roi = None

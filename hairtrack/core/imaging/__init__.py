@@ -6,13 +6,33 @@ The documented API for scripts and research::
     result = align(reference, moving)   # AlignmentResult: ok, matrix, model, quality, reason
     measured = coverage(image, roi)     # CoverageResult: coverage, confidence, roi_pixels, ...
 
-Note that the names `align` and `coverage` here are the functions; their
-modules stay importable by full path (`from hairtrack.core.imaging.align
-import AlignParams`).
+They live in `alignment` and `hair_coverage` and load on first use (PEP 562),
+so code that only decodes photos (the importer, the CLI's record commands)
+does not pay for importing OpenCV's feature and model code.
 """
 
-from hairtrack.core.imaging.align import AlignmentResult, AlignParams, align, align_files
-from hairtrack.core.imaging.coverage import CoverageParams, CoverageResult, coverage
+from __future__ import annotations
 
-__all__ = ["AlignParams", "AlignmentResult", "CoverageParams", "CoverageResult", "align",
-           "align_files", "coverage"]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "align": "hairtrack.core.imaging.alignment",
+    "align_files": "hairtrack.core.imaging.alignment",
+    "AlignParams": "hairtrack.core.imaging.alignment",
+    "AlignmentResult": "hairtrack.core.imaging.alignment",
+    "coverage": "hairtrack.core.imaging.hair_coverage",
+    "CoverageParams": "hairtrack.core.imaging.hair_coverage",
+    "CoverageResult": "hairtrack.core.imaging.hair_coverage",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

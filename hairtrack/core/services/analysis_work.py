@@ -20,12 +20,12 @@ from numpy.typing import NDArray
 
 from hairtrack.core.domain import View
 from hairtrack.core.imaging import io
-from hairtrack.core.imaging.align import ALGORITHM_VERSION as ALIGN_VERSION
-from hairtrack.core.imaging.align import AlignmentResult, AlignParams, align
+from hairtrack.core.imaging.alignment import ALGORITHM_VERSION as ALIGN_VERSION
+from hairtrack.core.imaging.alignment import AlignmentResult, AlignParams, align
 from hairtrack.core.imaging.checks import ALGORITHM_VERSION as CHECKS_VERSION
 from hairtrack.core.imaging.checks import capture_checks
-from hairtrack.core.imaging.coverage import ALGORITHM_VERSION as COVERAGE_VERSION
-from hairtrack.core.imaging.coverage import CoverageParams, coverage
+from hairtrack.core.imaging.hair_coverage import ALGORITHM_VERSION as COVERAGE_VERSION
+from hairtrack.core.imaging.hair_coverage import CoverageParams, coverage
 from hairtrack.core.imaging.landmarks import transform_from_landmarks
 from hairtrack.core.imaging.roi import default_roi, polygon_to_mask
 from hairtrack.core.imaging.transforms import (

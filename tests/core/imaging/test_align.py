@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from hairtrack.core.imaging import synth
-from hairtrack.core.imaging.align import (
+from hairtrack.core.imaging.alignment import (
     ALGORITHM_VERSION,
     AlignmentResult,
     AlignParams,

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from hairtrack.core.imaging.coverage import (
+from hairtrack.core.imaging.hair_coverage import (
     ALGORITHM_VERSION,
     CoverageParams,
     CoverageResult,
