@@ -30,7 +30,6 @@ from hairtrack.core.storage.models import MeasurementRow, PhotoRow, VisitRow
 FAKE_VERSION = "fake-1.0"
 # Realistic photo size and an early-course visit cadence: alignment needs both.
 SMALL_DEMO = {"canvas_size": (1000, 750), "photo_size": (960, 720), "months": (0, 2, 3, 4.5)}
-IMAGING_MODULES = ("coverage", "roi", "checks", "landmarks")
 
 # The tests import their helpers (pdf_reading.py) from this folder; --import-mode=importlib
 # does not put test folders on sys.path.
@@ -113,8 +112,6 @@ def fake_copy(fake_library: tuple[Library, int], tmp_path: Path) -> Iterator[tup
 @pytest.fixture(scope="session")
 def analysed_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Library, int]]:
     """The small demo patient analysed by the real pipeline; do not modify it."""
-    for name in IMAGING_MODULES:
-        pytest.importorskip(f"hairtrack.core.imaging.{name}")
     from hairtrack.core.services.analysis import analyze_patient
 
     library, patient_id = _small_demo(tmp_path_factory.mktemp("analysed") / "library")

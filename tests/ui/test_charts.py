@@ -289,7 +289,7 @@ def _colour_pixels_at(image, x: int, y: int, colour: str) -> bool:
 
 
 def test_pdf_keeps_labels_as_text(qapp, series) -> None:
-    pypdf = pytest.importorskip("pypdf")
+    import pypdf  # a test dependency: its absence must fail, not skip
     buffer_path = io.BytesIO()
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice
     data = QByteArray()
