@@ -162,8 +162,7 @@ class Editing(QObject):
         count = len(ref)
         self._write("Saving landmarks",
                     lambda: measurements.set_manual_alignment(library, photo_id, ref, mov),
-                    targets.patient_id, [photo_id],
-                    f"Alignment set from {count} landmark pairs")
+                    targets.patient_id, f"Alignment set from {count} landmark pairs")
 
     def revert_landmarks(self) -> None:
         targets = self._targets
@@ -172,7 +171,7 @@ class Editing(QObject):
         library, photo_id = self._context.library, targets.follow.id
         self._write("Clearing landmarks",
                     lambda: measurements.clear_manual_alignment(library, photo_id),
-                    targets.patient_id, [photo_id], "Automatic alignment restored")
+                    targets.patient_id, "Automatic alignment restored")
 
     def save_region(self) -> None:
         targets = self._targets
@@ -182,7 +181,7 @@ class Editing(QObject):
         library, view = self._context.library, targets.view
         self._write("Saving region",
                     lambda: measurements.set_region(library, targets.patient_id, view, polygon),
-                    targets.patient_id, None, f"Region saved for {view.label}")
+                    targets.patient_id, f"Region saved for {view.label}")
 
     def reset_region(self) -> None:
         targets = self._targets
@@ -191,25 +190,25 @@ class Editing(QObject):
         library, view = self._context.library, targets.view
         self._write("Resetting region",
                     lambda: measurements.clear_region(library, targets.patient_id, view),
-                    targets.patient_id, None, f"Automatic region restored for {view.label}")
+                    targets.patient_id, f"Automatic region restored for {view.label}")
 
     def analyse(self, patient_id: int) -> None:
         """Analyse whatever is out of date for the patient (the banner's "Analyse now")."""
         self.busy = True
         self._update_bars()
-        self._analyse(patient_id, None, "Analysis finished")
+        self._analyse(patient_id, "Analysis finished")
 
     def _write(self, label: str, write: Callable[[], Any], patient_id: int,
-               photo_ids: list[int] | None, message: str) -> None:
+               message: str) -> None:
         self.busy = True
         self._update_bars()
         self._context.statusMessage.emit(f"{label}…")
         self._context.runner.call(
             label, write, writes=True,
-            on_done=lambda _r: self._analyse(patient_id, photo_ids, message),
+            on_done=lambda _r: self._analyse(patient_id, message),
             on_error=lambda exc: self._failed(label, exc))
 
-    def _analyse(self, patient_id: int, photo_ids: list[int] | None, message: str) -> None:
+    def _analyse(self, patient_id: int, message: str) -> None:
         from hairtrack.ui import analysis_process
 
         library = self._context.library
