@@ -127,19 +127,20 @@ def masked_blur(values: F32, weight: F32, sigma: float, fallback: F32) -> F32:
     eps = np.float32(0.02)
     channels = values.shape[2] if values.ndim == 3 else 1
     vals = values.reshape(h, w, channels)
-    out = np.empty((h, w, channels), np.float32)
-    per_pixel = fallback.ndim >= 2
-    fb = fallback.reshape(h, w, channels) if per_pixel else fallback.reshape(-1)
-    for c in range(channels):
-        vsmall = cv2.resize(vals[:, :, c] * weight, small, interpolation=cv2.INTER_AREA)
-        vblur = np.asarray(cv2.GaussianBlur(vsmall, (0, 0), sig), np.float32)
-        if per_pixel:
-            fsmall = cv2.resize(fb[:, :, c], small, interpolation=cv2.INTER_AREA)
-            est = (vblur + eps * fsmall) / (wblur + eps)
-        else:
-            est = (vblur + eps * np.float32(fb[c])) / (wblur + eps)
-        out[:, :, c] = cv2.resize(est, (w, h), interpolation=cv2.INTER_LINEAR)
-    return out.reshape(values.shape)
+    # All channels in each OpenCV call (resize and blur take up to four).
+    weighted = vals * weight[:, :, None]
+    vsmall = cv2.resize(weighted, small, interpolation=cv2.INTER_AREA).reshape(
+        small[1], small[0], channels)
+    vblur = np.asarray(cv2.GaussianBlur(vsmall, (0, 0), sig), np.float32).reshape(vsmall.shape)
+    if fallback.ndim >= 2:
+        fb = fallback.reshape(h, w, channels)
+        fsmall = cv2.resize(fb, small, interpolation=cv2.INTER_AREA).reshape(vsmall.shape)
+        est = (vblur + eps * fsmall) / (wblur + eps)[:, :, None]
+    else:
+        est = (vblur + eps * fallback.reshape(-1).astype(np.float32)) / (wblur + eps)[:, :, None]
+    out = cv2.resize(np.ascontiguousarray(est, np.float32), (w, h),
+                     interpolation=cv2.INTER_LINEAR)
+    return np.asarray(out, np.float32).reshape(values.shape)
 
 
 def relative_texture(image: NDArray[np.uint8]) -> F32:

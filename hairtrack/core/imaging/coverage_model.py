@@ -36,7 +36,7 @@ from hairtrack.core.imaging.coverage_channels import (
     masked_blur,
     relative_texture,
 )
-from hairtrack.core.imaging.coverage_classify import ClassifyParams, classify
+from hairtrack.core.imaging.coverage_classify import ClassifyParams, classify, tone, tone_field
 
 
 @dataclass(frozen=True)
@@ -100,18 +100,12 @@ def _kmeans(samples: F32, k: int) -> F32:
 
 
 def _assign(feats: F32, centres: F32) -> NDArray[np.int32]:
-    """Nearest cluster centre for every pixel."""
+    """Nearest cluster centre for every pixel (|x - c|^2 = |x|^2 - 2 x.c + |c|^2)."""
     h, w = feats.shape[:2]
     flat = feats.reshape(h * w, -1)
-    best = np.full(flat.shape[0], np.inf, np.float32)
-    label = np.zeros(flat.shape[0], np.int32)
-    for k, c in enumerate(centres):
-        d = flat - c
-        dist = np.einsum("ij,ij->i", d, d)
-        closer = dist < best
-        best[closer] = dist[closer]
-        label[closer] = k
-    return label.reshape(h, w)
+    c = centres.astype(np.float32)
+    score = flat @ (np.float32(-2.0) * c.T) + np.einsum("kd,kd->k", c, c)[None, :]
+    return np.asarray(np.argmin(score, axis=1), np.int32).reshape(h, w)
 
 
 def _lab_median(pixels: NDArray[np.uint8]) -> NDArray[np.float64]:
@@ -227,19 +221,19 @@ def _light_field(logi: F32, skin: Mask, hair: Mask, sigma: float) -> F32:
     it right where hair is dense and little skin shows.
     """
     h, w, n = logi.shape
-    total = np.zeros((h, w, n), np.float32)
-    weight = np.zeros((h, w), np.float32)
+    # The classes are disjoint: subtract each class's median where it is, then
+    # zero everything else (one pass per step, on the whole analysis copy).
+    median_at = np.zeros((h, w, n), np.float32)
     skin_med = np.median(grid_sample(logi, skin, 8_000), axis=0).astype(np.float32)
-    for mask, med in ((skin, skin_med),
-                      (hair, np.median(grid_sample(logi, hair, 8_000), axis=0)
-                       if int(hair.sum()) >= 50 else None)):
-        if med is None:
-            continue
-        mf = mask.astype(np.float32)
-        total += (logi - np.asarray(med, np.float32)) * mf[:, :, None]
-        weight += mf
-    offset = masked_blur(total, weight, sigma, np.zeros(n, np.float32))
-    return np.asarray(np.exp(offset + skin_med), np.float32)
+    median_at[skin] = skin_med
+    weight = skin.astype(np.float32)
+    if int(hair.sum()) >= 50:
+        median_at[hair] = np.median(grid_sample(logi, hair, 8_000), axis=0).astype(np.float32)
+        weight[hair] = 1.0
+    total = cv2.multiply(cv2.subtract(logi, median_at), cv2.merge([weight] * n))
+    offset = masked_blur(np.asarray(total, np.float32).reshape(h, w, n), weight, sigma,
+                         np.zeros(n, np.float32))
+    return np.asarray(cv2.exp(offset + skin_med), np.float32).reshape(h, w, n)
 
 
 def fit_skin_model(image: NDArray[np.uint8], use: Mask, params: ModelParams,
@@ -250,7 +244,9 @@ def fit_skin_model(image: NDArray[np.uint8], use: Mask, params: ModelParams,
     pale skin clips red everywhere; that channel then says nothing).
     """
     h, w = use.shape
-    bgr = np.ascontiguousarray(image[:, :, list(channels)], np.float32) + np.float32(OFFSET)
+    pixels = np.ascontiguousarray(image[:, :, list(channels)])
+    bgr = pixels.astype(np.float32) + np.float32(OFFSET)
+    toned = tone(pixels, cparams.power)
     logi = np.log(bgr)
     feats = _cluster_features(logi, params.chroma_weight)
     samples = np.ascontiguousarray(grid_sample(feats, use, params.sample))
@@ -270,7 +266,7 @@ def fit_skin_model(image: NDArray[np.uint8], use: Mask, params: ModelParams,
         light = _light_field(logi, skin_bg, hair_core, params.illumination_sigma * side)
         background = masked_blur(bgr, skin_bg.astype(np.float32),
                                  params.background_sigma * side, light)
-        result = classify(bgr, use, background, skin_cov, cparams)
+        result = classify(toned, use, tone_field(background, cparams.power), skin_cov, cparams)
         # Scalp for the next colour field: clean pixels (away from strands,
         # whose shadows and blur drag the colour towards hair) nearer to
         # scalp than to hair. The tolerance lets blotches and sheen in, so

@@ -29,7 +29,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hairtrack.core.imaging.coverage_channels import (
-    OFFSET,
     grid_sample,
     masked_blur,
     shrink_mask,
@@ -37,7 +36,7 @@ from hairtrack.core.imaging.coverage_channels import (
     upscale_mask,
     working_copy,
 )
-from hairtrack.core.imaging.coverage_classify import ClassifyParams, classify
+from hairtrack.core.imaging.coverage_classify import ClassifyParams, classify, tone, tone_field
 from hairtrack.core.imaging.coverage_model import ModelParams, fit_skin_model
 from hairtrack.core.imaging.io import BGRImage
 from hairtrack.core.imaging.roi import default_roi, polygon_to_mask, transform_polygon
@@ -53,7 +52,7 @@ __all__ = [
 ]
 
 #: Bump whenever a change can move a coverage number; stored with every measurement.
-ALGORITHM_VERSION = "coverage-1.0"
+ALGORITHM_VERSION = "coverage-1.1"
 METHOD = "flat-scalp-ratio+skin-distance+half-way"
 
 
@@ -130,7 +129,8 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
     wsize = (work.shape[1], work.shape[0])
     region_w = shrink_mask(region, factor, wsize)
     channels = _trusted_channels(work, region_w, p)
-    white_w = np.asarray(work[:, :, list(channels)].max(axis=2) >= p.white_level)
+    work_c = work if channels == (0, 1, 2) else np.ascontiguousarray(work[:, :, list(channels)])
+    white_w = _clipped(work_c, p.white_level)
     use_w = region_w & ~white_w
     small, fit_factor = working_copy(work, p.fit_side)
     ssize = (small.shape[1], small.shape[0])
@@ -142,11 +142,12 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
         return _empty(roi_pixels, automatic, (h, w), reason)
 
     model = fit_skin_model(small, use_s, p.model, p.classify, channels)
-    background = upscale_field(model.background, fit_factor, use_w.shape)
+    power = p.classify.power
+    background = upscale_field(tone_field(model.background, power), fit_factor, use_w.shape)
     skin_w = upscale_mask(model.skin, fit_factor, use_w.shape) & use_w
-    bgr_w = np.ascontiguousarray(work[:, :, list(channels)], np.float32) + np.float32(OFFSET)
+    toned_w = tone(work_c, power)
     smooth = upscale_mask(model.smooth, fit_factor, use_w.shape)
-    result = classify(bgr_w, use_w, background, skin_w, p.classify, smooth)
+    result = classify(toned_w, use_w, background, skin_w, p.classify, smooth)
     hair_w = _drop_specks(result.hair, p.min_component)
     if white_w.any():
         hair_w = _assign_clipped(hair_w, use_w, white_w & region_w)
@@ -175,6 +176,13 @@ def _trusted_channels(work: BGRImage, region: NDArray[np.bool_],
     if len(keep) < 2:  # colour needs two channels: keep the two least clipped
         keep = sorted(int(c) for c in np.argsort(clipped, kind="stable")[:2])
     return tuple(keep)
+
+
+def _clipped(pixels: NDArray[np.uint8], white_level: int) -> NDArray[np.bool_]:
+    """Pixels with any channel at or above `white_level` (one OpenCV pass)."""
+    n = pixels.shape[2]
+    below = cv2.inRange(pixels, (0,) * n, (white_level - 1,) * n)
+    return np.asarray(below == 0)
 
 
 def _drop_specks(hair: NDArray[np.bool_], min_px: int) -> NDArray[np.bool_]:
