@@ -5,7 +5,8 @@ from __future__ import annotations
 import gc
 import os
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 # Before anything imports Qt: without a display QApplication would abort pytest.
@@ -44,3 +45,25 @@ def library(tmp_path: Path) -> Iterator[Library]:
 @pytest.fixture
 def scalp_photos() -> list[Path]:
     return sorted(SCALP_PHOTOS.glob("*.jpg"))
+
+
+@pytest.fixture
+def local_zone() -> Iterator[Callable[[str], None]]:
+    """Set the process's local time zone to a POSIX TZ rule for one test, then restore it.
+
+    POSIX rules need no time-zone database, so this works on a bare CI machine.
+    """
+    old = os.environ.get("TZ")
+
+    def use(rule: str) -> None:
+        os.environ["TZ"] = rule
+        time.tzset()
+
+    try:
+        yield use
+    finally:
+        if old is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = old
+        time.tzset()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 import struct
-import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -83,19 +82,9 @@ def png_claiming(width: int, height: int) -> bytes:
 
 
 @pytest.fixture
-def local_tz_minus5() -> Iterator[None]:
+def local_tz_minus5(local_zone: Callable[[str], None]) -> None:
     """Make the process's local time zone UTC-5 so 'local' differs from UTC."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "XXX+05"
-    time.tzset()
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = old
-        time.tzset()
+    local_zone("XXX+05")
 
 
 # ---- orientation ------------------------------------------------------------------------------

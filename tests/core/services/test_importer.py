@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -201,19 +200,9 @@ def test_visit_date_puts_everything_in_one_visit(library: Library, patient_id: i
 
 
 @pytest.fixture
-def central_european_time() -> Iterator[None]:
+def central_european_time(local_zone: Callable[[str], None]) -> None:
     """A local zone with daylight saving time (no tz database needed: a POSIX rule)."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "CET-1CEST,M3.5.0,M10.5.0/3"
-    time.tzset()
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = old
-        time.tzset()
+    local_zone("CET-1CEST,M3.5.0,M10.5.0/3")
 
 
 @pytest.mark.parametrize("month", [1, 7])  # one of them is in the other DST period than today
