@@ -280,3 +280,15 @@ def test_show_photo_right_after_show_patient_with_a_threaded_runner(small_demo_r
         view.close()
         runner.shutdown()
         library.close()
+
+
+def test_toolbar_labels_fit_a_1280_px_window(page: Page) -> None:
+    """In a 1280 px main window the page gets ~1090 px; no button may be squeezed to '...'."""
+    page.view.resize(1090, 800)
+    QApplication.processEvents()
+    tb = page.view.toolbar
+    buttons = [*tb.mode_buttons.values(), tb.aligned_button, tb.mask_button,
+               tb.landmarks_button, tb.region_button, tb.fit_button, tb.actual_button]
+    for button in buttons:
+        assert button.width() >= button.sizeHint().width(), button.text()
+    assert page.view.minimumSizeHint().width() <= 1090

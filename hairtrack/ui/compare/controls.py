@@ -54,6 +54,8 @@ def segment_button(text: str, tip: str = "") -> QToolButton:
     button.setProperty("segment", True)
     button.setToolTip(tip)
     button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+    # a segment is read by its label: never let a narrow window elide it to "..."
+    button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
     return button
 
 
@@ -121,7 +123,13 @@ class Toolbar(QWidget):
         for widget in (self.zoom_out, self.zoom_label, self.zoom_in, self.fit_button,
                        self.actual_button):
             row.addWidget(widget)
-        row.addSpacing(12)
+        # The editing tools sit on the alignment line below (`edit_tools`): one row holding
+        # everything would not fit a 1280 px window without eliding the mode labels.
+        self.edit_tools = QWidget()
+        self.edit_tools.setObjectName("compareToolbar")  # same button padding
+        tools = QHBoxLayout(self.edit_tools)
+        tools.setContentsMargins(0, 0, 0, 0)
+        tools.setSpacing(6)
         self.landmarks_button = tool_button(
             "Landmarks", "Set the alignment by clicking matching points in both photos",
             checkable=True)
@@ -129,7 +137,7 @@ class Toolbar(QWidget):
             "Edit region", "Draw the region of interest on the baseline", checkable=True)
         for button in (self.landmarks_button, self.region_button):
             button.setProperty("segment", True)  # checked = blue, like the mode buttons
-            row.addWidget(button)
+            tools.addWidget(button)
 
 
 class SliderBar(QWidget):
@@ -284,6 +292,8 @@ class PaneFrame(QFrame):
         self.detail.setWordWrap(True)
         self.warning = QLabel("")
         self.warning.setObjectName("comparePaneWarning")
+        # wrapped, so a long warning cannot widen its pane at the other photo's expense
+        self.warning.setWordWrap(True)
         self.warning.setVisible(False)
         head.addWidget(self.title)
         head.addWidget(self.detail)

@@ -37,7 +37,7 @@ class VisitStrip(QListWidget):
         self.setWrapping(False)
         self.setMovement(QListView.Movement.Static)
         self.setIconSize(ICON)
-        self.setGridSize(QSize(ICON.width() + 28, ICON.height() + 46))
+        self.setGridSize(QSize(ICON.width() + 44, ICON.height() + 46))  # "Baseline · 10.0 %" fits
         self.setUniformItemSizes(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
