@@ -15,17 +15,19 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from platformdirs import user_data_path
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hairtrack.core.storage import database
+from hairtrack.core.storage import audit, database, permissions
 from hairtrack.core.storage.models import PhotoRow
 from hairtrack.core.storage.photo_store import PhotoStore
+from hairtrack.core.storage.soft_delete import including_deleted
 
 LIBRARY_ENV = "HAIRTRACK_LIBRARY"
 DATABASE_ENV = "HAIRTRACK_DATABASE_URL"
@@ -34,6 +36,28 @@ DB_FILENAME = "library.sqlite"
 
 class LibraryError(Exception):
     """The library cannot be opened or written; the message says why."""
+
+
+class LibraryBusy(LibraryError):
+    """Another program held the library's write lock for too long; nothing was changed."""
+
+
+def _explain(exc: OperationalError, root: Path) -> LibraryError | None:
+    """A database failure a user can act on, or None for a bug that should surface."""
+    text = str(exc.orig).lower()
+    if "locked" in text or "busy" in text:
+        return LibraryBusy(f"the library at {root} is busy: another HairTrack window or "
+                           "command is writing to it. Nothing was changed; try again in a "
+                           "moment")
+    if "disk is full" in text or "database or disk is full" in text:
+        return LibraryError(f"the disk holding the library ({root}) is full; nothing was "
+                            "changed. Free some space and try again")
+    if "readonly" in text or "read-only" in text:
+        return LibraryError(f"the library at {root} is read-only; nothing was changed")
+    if "disk i/o error" in text:
+        return LibraryError(f"the disk holding the library ({root}) reported a disk I/O error; "
+                            "nothing was changed. Check the disk and run 'hairtrack doctor'")
+    return None
 
 
 def default_library_path() -> Path:
@@ -61,6 +85,8 @@ class Library:
     sessions: sessionmaker[Session]
     store: PhotoStore
     read_only: bool = False
+    #: Who the audit log names: the OS user, or "name (user)" when the app knows the clinician.
+    actor: str = field(default_factory=audit.os_user)
 
     @property
     def cache_dir(self) -> Path:
@@ -76,18 +102,33 @@ class Library:
         try:
             yield session
             session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            explained = _explain(exc, self.root)
+            if explained is None:
+                raise
+            raise explained from exc
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
 
+    def record(self, action: str, entity: str, entity_id: int | None, summary: str,
+               patient_id: int | None = None) -> None:
+        """Log an event that changes no record (an export, a backup) in its own transaction."""
+        if self.read_only:
+            return
+        with self.session() as session:
+            audit.append(session, self.actor, action, entity, entity_id, summary, patient_id)
+
     def collect_garbage(self, grace_seconds: float | None = None) -> int:
         """Remove store files that no photo row references (crash leftovers)."""
         if self.read_only:
             return 0
         with self.session() as session:
-            referenced = set(session.scalars(select(PhotoRow.sha256)))
+            referenced = set(session.scalars(select(PhotoRow.sha256)
+                                             .execution_options(**including_deleted())))
         kwargs = {} if grace_seconds is None else {"grace_seconds": grace_seconds}
         return len(self.store.collect_garbage(referenced, **kwargs))
 
@@ -105,12 +146,19 @@ class Library:
             if not create:
                 raise LibraryError(f"no library at {path}")
             try:
-                path.mkdir(parents=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                permissions.private_dirs(path)
             except OSError as exc:
                 raise LibraryError(f"cannot create the library folder {path}: "
                                    f"{exc.strerror or exc}") from exc
         read_only = not os.access(path, os.W_OK)
         url = resolve_database_url(path, database_url)
+        if not read_only and url == f"sqlite:///{path / DB_FILENAME}":
+            try:  # SQLite gives its -wal and -shm files the database file's mode
+                permissions.create_private_file(path / DB_FILENAME)
+            except OSError as exc:
+                raise LibraryError(f"cannot create the library database in {path}: "
+                                   f"{exc.strerror or exc}") from exc
         engine = database.make_engine(url)
         try:
             if read_only:

@@ -248,13 +248,10 @@ class TimelinePage(QWidget):
         library, patient_id = self.context.library, self.record.patient.id
         if kind == "visit":
             visit = next(v for v in self.record.visits if v.id == ident)
-            if visit.photo_count:
-                messages.warn(self, "Visit holds photos",
-                              f"The visit of {fmt.day(visit.visited_at)} holds "
-                              f"{fmt.count(visit.photo_count, 'photo')}. Move them to another "
-                              "visit on the Photos page before deleting it.")
-                return
-            text = f"Delete the visit of {fmt.day(visit.visited_at)}?"
+            held = (f" and its {fmt.count(visit.photo_count, 'photo')}" if visit.photo_count
+                    else "")
+            text = (f"Move the visit of {fmt.day(visit.visited_at)}{held} to the trash? "
+                    "You can restore it from File > Trash until the trash is emptied.")
             work: Callable[[], None] = lambda: records.delete_visit(library, ident)  # noqa: E731
         else:
             event = next(t for t in self.record.treatments if t.id == ident)

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 
-from hairtrack.core.services import demo, records
+from hairtrack.core.services import demo, records, trash
 from hairtrack.ui import messages
 from hairtrack.ui.record_dialogs import TreatmentDialog, VisitDialog
 
@@ -112,18 +112,18 @@ def test_add_edit_delete_visit(qtbot, timeline, monkeypatch):
     assert new.id not in {v.id for v in records.patient_record(library, patient_id).visits}
 
 
-def test_visit_with_photos_is_not_deleted(qtbot, timeline, monkeypatch):
+def test_visit_with_photos_goes_to_the_trash_after_asking(qtbot, timeline, monkeypatch):
     page, library, patient_id = timeline
     asked: list[str] = []
-    monkeypatch.setattr(messages, "confirm", lambda *a, **k: asked.append("asked") or True)
-    warned: list[str] = []
-    monkeypatch.setattr(messages, "warn", lambda parent, title, text: warned.append(text))
+    monkeypatch.setattr(messages, "confirm",
+                        lambda parent, title, text: asked.append(text) or True)
     visit = records.patient_record(library, patient_id).visits[0]
     assert page.select("visit", visit.id)
     page.delete_selected()
-    assert warned and "4 photos" in warned[0]
-    assert not asked
-    assert visit.id in {v.id for v in records.patient_record(library, patient_id).visits}
+    assert asked and "its 4 photos to the trash" in asked[0]
+    assert visit.id not in {v.id for v in records.patient_record(library, patient_id).visits}
+    (entry,) = trash.list_trash(library)
+    assert (entry.kind, entry.id, entry.photo_count) == (trash.Kind.VISIT, visit.id, 4)
 
 
 def test_visit_times_are_timezone_aware(qtbot, timeline):

@@ -8,6 +8,7 @@ sentence a clinician can act on.
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -180,9 +181,12 @@ def make_thumbnail(path: Path, destination: Path, max_side: int = 256, quality: 
             image.draft("RGB", (max_side, max_side))
         decoded = _decode(image).convert("RGB")
         decoded.thumbnail((max_side, max_side), Image.Resampling.BICUBIC)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        tmp = destination.with_suffix(".tmp")
+        destination.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # per-process name: two processes may build the same thumbnail at once
+        tmp = destination.with_name(f"{destination.stem}.tmp{os.getpid()}")
         decoded.save(tmp, "JPEG", quality=quality, optimize=True)
+        if os.name == "posix":
+            os.chmod(tmp, 0o600)  # a thumbnail of a patient photo is as private as the photo
         tmp.replace(destination)
 
 

@@ -34,8 +34,11 @@ from hairtrack.core.services.analysis_work import (
     analyse_photo_via,
     parameters,
 )
+from hairtrack.core.storage import audit
 from hairtrack.core.storage import repositories as repo
+from hairtrack.core.storage.audit import Action
 from hairtrack.core.storage.models import ManualAlignmentRow, MeasurementRow, PhotoRow, VisitRow
+from hairtrack.core.storage.soft_delete import including_deleted
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,15 @@ def _store(library: Library, job: PhotoJob, outcome: PhotoOutcome) -> None:
         row.algorithm_version = algorithm_version()
         row.parameters = parameters()
         row.computed_at = datetime.now(timezone.utc)
+        photo = session.get(PhotoRow, job.photo_id, execution_options=including_deleted())
+        visit = None if photo is None else session.get(VisitRow, photo.visit_id,
+                                                       execution_options=including_deleted())
+        result = (f"coverage {outcome.coverage * 100:.1f} %" if outcome.coverage is not None
+                  else "no coverage")
+        audit.append(session, library.actor, Action.ANALYSE, "photo", job.photo_id,
+                     f"measured photo {job.photo_id} against baseline {job.baseline_id}: "
+                     f"{result}, {'aligned' if outcome.aligned else 'not aligned'} "
+                     f"({algorithm_version()})", None if visit is None else visit.patient_id)
 
 
 def mask_path(library: Library, key: str) -> Path:

@@ -8,6 +8,7 @@ the comparison view and reports can show exactly what was measured.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -35,6 +36,7 @@ from hairtrack.core.imaging.transforms import (
     transform_points,
     warp_to_reference,
 )
+from hairtrack.core.storage import permissions
 
 #: Longest side of the copies analysed; the masks and aligned images are this size.
 WORK_SIDE = 1600
@@ -251,8 +253,9 @@ def _write_outputs(job: PhotoJob, key: str, image: NDArray[np.uint8],
     for path, data, options in (
             (job.mask_path(key), mask, [cv2.IMWRITE_PNG_COMPRESSION, 6]),
             (job.aligned_path(key), image, [cv2.IMWRITE_JPEG_QUALITY, 90])):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.stem + ".tmp" + path.suffix)
+        permissions.private_dirs(path.parent, job.cache_dir.parent)
+        tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}{path.suffix}")
         if not cv2.imwrite(str(tmp), data, options):
             raise OSError(f"could not write {path}")
+        permissions.private_file(tmp)
         tmp.replace(path)

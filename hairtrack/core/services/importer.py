@@ -20,9 +20,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hairtrack.core.domain import CaptureSource, Photo, View
 from hairtrack.core.imaging import io
-from hairtrack.core.library import Library
+from hairtrack.core.library import Library, LibraryError
 from hairtrack.core.progress import CancelToken, Progress, Task
+from hairtrack.core.storage import audit
 from hairtrack.core.storage import repositories as repo
+from hairtrack.core.storage.audit import Action
 from hairtrack.core.storage.models import PhotoRow
 from hairtrack.core.storage.photo_store import StoreError, sha256_of
 
@@ -197,6 +199,9 @@ def _import_one(library: Library, patient_id: int,
     with library.session() as session:
         existing = repo.photo_by_hash(session, sha)
         if existing is not None:
+            if repo.in_trash(session, existing):
+                return Rejected(path, "this photo is in the trash (it was deleted); restore it "
+                                      "from the trash instead of importing it again")
             return Duplicate(path, existing.id, sha)
     try:
         info = io.validate_image(path)
@@ -234,7 +239,12 @@ def _import_one(library: Library, patient_id: int,
             session.add(row)
             session.flush()
             photo = repo.to_photo(row, patient_id)
-    except (IntegrityError, OperationalError, repo.NotFound, repo.Conflict) as exc:
+            audit.append(session, library.actor, Action.IMPORT, "photo", row.id,
+                         f"imported {row.original_name} ({item.view.value}, "
+                         f"{source.value} time {captured.isoformat(timespec='seconds')})",
+                         patient_id)
+    except (IntegrityError, OperationalError, LibraryError, repo.NotFound,
+            repo.Conflict) as exc:
         if isinstance(exc, IntegrityError):
             with library.session() as session:
                 again = repo.photo_by_hash(session, sha)

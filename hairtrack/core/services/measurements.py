@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from hairtrack.core.domain import AlignmentQuality, Measurement, Region, View
 from hairtrack.core.library import Library
+from hairtrack.core.storage import audit
 from hairtrack.core.storage import repositories as repo
+from hairtrack.core.storage.audit import Action
 from hairtrack.core.storage.models import ManualAlignmentRow, MeasurementRow, PhotoRow, VisitRow
 
 Point = tuple[float, float]
@@ -30,6 +32,9 @@ def set_region(library: Library, patient_id: int, view: View,
         settings = repo.view_settings(session, patient_id, view)
         settings.region = [[float(x), float(y)] for x, y in polygon]
         settings.region_photo_id = baseline_id
+        audit.append(session, library.actor, Action.EDIT, "region", baseline_id,
+                     f"drew the {view.value} region ({len(polygon)} points) on photo "
+                     f"{baseline_id}", patient_id)
         return Region(patient_id, view, baseline_id,
                       tuple((float(x), float(y)) for x, y in polygon))
 
@@ -37,6 +42,10 @@ def set_region(library: Library, patient_id: int, view: View,
 def clear_region(library: Library, patient_id: int, view: View) -> None:
     with library.session() as session:
         settings = repo.view_settings(session, patient_id, view)
+        if settings.region:
+            audit.append(session, library.actor, Action.EDIT, "region", settings.region_photo_id,
+                         f"cleared the {view.value} region (back to the automatic region)",
+                         patient_id)
         settings.region, settings.region_photo_id = None, None
 
 
@@ -72,6 +81,9 @@ def set_manual_alignment(library: Library, photo_id: int, reference_points: Sequ
         row.baseline_photo_id = baseline_id
         row.reference_points = [[float(x), float(y)] for x, y in reference_points]
         row.moving_points = [[float(x), float(y)] for x, y in moving_points]
+        audit.append(session, library.actor, Action.EDIT, "alignment", photo_id,
+                     f"set manual alignment of photo {photo.original_name} from "
+                     f"{len(reference_points)} landmark pairs", patient_id)
 
 
 def manual_alignment(library: Library, photo_id: int
@@ -96,7 +108,11 @@ def clear_manual_alignment(library: Library, photo_id: int) -> None:
         row = session.scalar(select(ManualAlignmentRow)
                              .where(ManualAlignmentRow.photo_id == photo_id))
         if row is not None:
+            photo = repo.photo_row(session, photo_id)
             session.delete(row)
+            audit.append(session, library.actor, Action.EDIT, "alignment", photo_id,
+                         f"removed the manual alignment of photo {photo.original_name}",
+                         photo.visit.patient_id)
 
 
 def measurements(library: Library, patient_id: int) -> dict[int, Measurement]:

@@ -13,7 +13,10 @@ from sqlalchemy import select
 
 from hairtrack.core.domain import Patient, Photo, Sex, TreatmentEvent, TreatmentType, View, Visit
 from hairtrack.core.library import Library
+from hairtrack.core.services import trash
+from hairtrack.core.storage import audit
 from hairtrack.core.storage import repositories as repo
+from hairtrack.core.storage.audit import Action
 from hairtrack.core.storage.models import TreatmentEventRow, ViewSettingsRow, VisitRow
 from hairtrack.core.storage.repositories import Conflict, NotFound
 
@@ -45,14 +48,27 @@ class PatientRecord:
 def add_patient(library: Library, mrn: str, name: str, date_of_birth: date | None = None,
                 sex: Sex = Sex.UNKNOWN, notes: str = "") -> Patient:
     with library.session() as session:
-        return repo.add_patient(session, mrn, name, date_of_birth, sex, notes)
+        patient = repo.add_patient(session, mrn, name, date_of_birth, sex, notes)
+        audit.append(session, library.actor, Action.CREATE, "patient", patient.id,
+                     f"added patient {patient.name} (MRN {patient.mrn})", patient.id)
+        return patient
 
 
 def update_patient(library: Library, patient_id: int, *, mrn: str, name: str,
                    date_of_birth: date | None, sex: Sex, notes: str) -> Patient:
     with library.session() as session:
-        return repo.update_patient(session, patient_id, mrn=mrn, name=name,
-                                   date_of_birth=date_of_birth, sex=sex, notes=notes)
+        before = repo.to_patient(repo.patient_row(session, patient_id))
+        after = repo.update_patient(session, patient_id, mrn=mrn, name=name,
+                                    date_of_birth=date_of_birth, sex=sex, notes=notes)
+        changed = [label for label, field in (("MRN", "mrn"), ("name", "name"),
+                                              ("date of birth", "date_of_birth"),
+                                              ("sex", "sex"), ("notes", "notes"))
+                   if getattr(before, field) != getattr(after, field)]
+        if changed:
+            audit.append(session, library.actor, Action.EDIT, "patient", patient_id,
+                         f"changed {', '.join(changed)} of patient {after.name} "
+                         f"(MRN {after.mrn})", patient_id)
+        return after
 
 
 def list_patients(library: Library, search: str = "") -> list[Patient]:
@@ -92,7 +108,10 @@ def add_treatment(library: Library, patient_id: int, fields: TreatmentFields) ->
         session.add(row)
         session.flush()
         session.refresh(row)
-        return repo.to_treatment(row)
+        event = repo.to_treatment(row)
+        audit.append(session, library.actor, Action.CREATE, "treatment", event.id,
+                     f"recorded {_treatment_text(event)}", patient_id)
+        return event
 
 
 def update_treatment(library: Library, event_id: int, fields: TreatmentFields) -> TreatmentEvent:
@@ -102,7 +121,10 @@ def update_treatment(library: Library, event_id: int, fields: TreatmentFields) -
         _fill_treatment(row, fields)
         session.flush()
         session.refresh(row)
-        return repo.to_treatment(row)
+        event = repo.to_treatment(row)
+        audit.append(session, library.actor, Action.EDIT, "treatment", event_id,
+                     f"changed treatment to {_treatment_text(event)}", row.patient_id)
+        return event
 
 
 def _fill_treatment(row: TreatmentEventRow, fields: TreatmentFields) -> None:
@@ -112,9 +134,22 @@ def _fill_treatment(row: TreatmentEventRow, fields: TreatmentFields) -> None:
                                                       fields.notes)
 
 
+def _treatment_text(event: TreatmentEvent) -> str:
+    details = "; ".join(f"{label} {value}" for label, value in (
+        ("product", event.product), ("lot", event.lot), ("dose", event.dose),
+        ("device", event.device_settings), ("clinician", event.clinician)) if value)
+    return f"{event.type_label} on {event.date.isoformat()}" + (f" ({details})" if details
+                                                                 else "")
+
+
 def delete_treatment(library: Library, event_id: int) -> None:
+    """Treatment events are deleted at once; the audit entry keeps everything they said."""
     with library.session() as session:
-        session.delete(repo.treatment_row(session, event_id))
+        row = repo.treatment_row(session, event_id)
+        event, patient_id = repo.to_treatment(row), row.patient_id
+        session.delete(row)
+        audit.append(session, library.actor, Action.DELETE, "treatment", event_id,
+                     f"deleted {_treatment_text(event)}", patient_id)
 
 
 def add_visit(library: Library, patient_id: int, visited_at: datetime, notes: str = "") -> Visit:
@@ -126,7 +161,10 @@ def add_visit(library: Library, patient_id: int, visited_at: datetime, notes: st
                        notes=notes)
         session.add(row)
         session.flush()
-        return repo.to_visit(row)
+        visit = repo.to_visit(row)
+        audit.append(session, library.actor, Action.CREATE, "visit", visit.id,
+                     f"added a visit on {_day(visit.visited_at)}", patient_id)
+        return visit
 
 
 def update_visit(library: Library, visit_id: int, visited_at: datetime, notes: str) -> Visit:
@@ -134,19 +172,25 @@ def update_visit(library: Library, visit_id: int, visited_at: datetime, notes: s
         raise ValueError("visit time must carry a timezone")
     with library.session() as session:
         row = repo.visit_row(session, visit_id)
+        was = row.visited_at
         row.visited_at, row.notes = visited_at.astimezone(timezone.utc), notes
         session.flush()
+        audit.append(session, library.actor, Action.EDIT, "visit", visit_id,
+                     f"changed the visit of {_day(was)}"
+                     + (f" to {_day(row.visited_at)}" if _day(was) != _day(row.visited_at)
+                        else ""), row.patient_id)
         return repo.to_visit(row, len(row.photos))
 
 
+def _day(moment: datetime) -> str:
+    return moment.astimezone().date().isoformat()
+
+
 def delete_visit(library: Library, visit_id: int) -> None:
-    """Deleting a visit that still holds photos would orphan evidence: refuse it."""
+    """The visit and its photos go to the trash, from where they can be restored."""
     with library.session() as session:
-        row = repo.visit_row(session, visit_id)
-        if row.photos:
-            raise Conflict(f"the visit holds {len(row.photos)} photo(s); move or delete them "
-                           "first")
-        session.delete(row)
+        repo.visit_row(session, visit_id)  # NotFound for an unknown or trashed visit
+    trash.delete_visit(library, visit_id)
 
 
 def set_photo_view(library: Library, photo_id: int, view: View) -> None:
@@ -157,6 +201,9 @@ def set_photo_view(library: Library, photo_id: int, view: View) -> None:
             for settings in session.scalars(select(ViewSettingsRow).where(
                     ViewSettingsRow.baseline_photo_id == photo.id)):
                 settings.baseline_photo_id = None  # its view falls back to the earliest photo
+            audit.append(session, library.actor, Action.EDIT, "photo", photo_id,
+                         f"changed the view of photo {photo.original_name} from {photo.view} "
+                         f"to {view.value}", photo.visit.patient_id)
         photo.view = view.value
 
 
@@ -166,6 +213,11 @@ def move_photo(library: Library, photo_id: int, visit_id: int) -> None:
         target = repo.visit_row(session, visit_id)
         if target.patient_id != photo.visit.patient_id:
             raise Conflict("a photo can only move to a visit of the same patient")
+        if photo.visit_id != visit_id:
+            audit.append(session, library.actor, Action.EDIT, "photo", photo_id,
+                         f"moved photo {photo.original_name} from the visit of "
+                         f"{_day(photo.visit.visited_at)} to the visit of "
+                         f"{_day(target.visited_at)}", target.patient_id)
         photo.visit_id = visit_id
 
 
@@ -175,3 +227,6 @@ def set_baseline(library: Library, photo_id: int) -> None:
         photo = repo.photo_row(session, photo_id)
         settings = repo.view_settings(session, photo.visit.patient_id, View(photo.view))
         settings.baseline_photo_id = photo.id
+        audit.append(session, library.actor, Action.EDIT, "photo", photo_id,
+                     f"made photo {photo.original_name} the {photo.view} baseline",
+                     photo.visit.patient_id)

@@ -23,6 +23,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hairtrack.core.storage import permissions, soft_delete
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -50,7 +52,9 @@ def make_engine(url: str) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    soft_delete.install(factory)
+    return factory
 
 
 def _alembic_config() -> Config:
@@ -110,9 +114,10 @@ def backup_sqlite(engine: Engine, backup_dir: Path, revision: str) -> Path:
     """Copy a live SQLite database consistently (WAL-safe) before touching it."""
     source = engine.url.database
     assert source
-    backup_dir.mkdir(parents=True, exist_ok=True)
+    permissions.private_dirs(backup_dir)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     target = backup_dir / f"library-{revision}-{stamp}.sqlite"
+    permissions.create_private_file(target)
     # sqlite3's own context manager only commits; closing() really releases both files.
     with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
         src.backup(dst)

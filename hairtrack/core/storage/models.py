@@ -67,7 +67,18 @@ class Base(DeclarativeBase):
                            list[Any]: JSON}
 
 
-class PatientRow(Base):
+class Trashable:
+    """Rows a clinician can delete: they move to the trash until purged.
+
+    `soft_delete.py` hides rows with `deleted_at` set from every ORM query unless
+    the query asks for `include_deleted`.
+    """
+
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    deleted_by: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class PatientRow(Trashable, Base):
     __tablename__ = "patients"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -115,7 +126,7 @@ class TreatmentEventRow(Base):
     type: Mapped[TreatmentTypeRow] = relationship()
 
 
-class VisitRow(Base):
+class VisitRow(Trashable, Base):
     __tablename__ = "visits"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -129,7 +140,7 @@ class VisitRow(Base):
         back_populates="visit", cascade="all, delete-orphan", order_by="PhotoRow.captured_at")
 
 
-class PhotoRow(Base):
+class PhotoRow(Trashable, Base):
     __tablename__ = "photos"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -209,3 +220,35 @@ class ManualAlignmentRow(Base):
     reference_points: Mapped[list[Any]] = mapped_column(JSON)
     moving_points: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditRow(Base):
+    """One entry of the append-only, hash-chained audit log.
+
+    No foreign keys: the log must outlive the rows it talks about. `hash` is
+    SHA-256 over the entry's fields and the previous entry's hash (audit.py).
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    patient_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """The chain's tip, one row: updating it first serialises writers on every database."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))

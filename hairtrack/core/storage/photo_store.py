@@ -15,6 +15,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
+
+from hairtrack.core.storage import permissions
 
 _CHUNK = 1024 * 1024
 _TMP_PREFIX = ".incoming-"
@@ -64,12 +67,12 @@ class PhotoStore:
 
     def add(self, source: Path) -> StoredFile:
         """Copy `source` in atomically, hashing while copying (one read)."""
-        self.root.mkdir(parents=True, exist_ok=True)
         tmp = self.root / f"{_TMP_PREFIX}{os.getpid()}-{time.monotonic_ns()}"
         digest = hashlib.sha256()
         size = 0
         try:
-            with source.open("rb") as src, tmp.open("xb") as dst:
+            permissions.private_dirs(self.root)
+            with source.open("rb") as src, _private_new(tmp) as dst:
                 while chunk := src.read(_CHUNK):
                     digest.update(chunk)
                     dst.write(chunk)
@@ -82,10 +85,10 @@ class PhotoStore:
                 tmp.unlink()
                 return StoredFile(sha, size, existing, created=False)
             final = self.root / sha[:2] / f"{sha}{source.suffix.lower()}"
-            final.parent.mkdir(exist_ok=True)
+            permissions.private_dirs(final.parent, self.root)
+            os.chmod(tmp, permissions.ORIGINAL_FILE)  # immutable: make accidents harder
             os.replace(tmp, final)
             _fsync_dir(final.parent)
-            os.chmod(final, 0o444)  # originals are immutable; make accidents harder
             return StoredFile(sha, size, final, created=True)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
@@ -131,6 +134,13 @@ class PhotoStore:
                 except OSError:
                     continue  # read-only library: leave it for a writable session
         return removed
+
+
+def _private_new(path: Path) -> BinaryIO:
+    """Open a new file for writing that was never readable by other accounts."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                 permissions.PRIVATE_FILE)
+    return os.fdopen(fd, "wb")
 
 
 def _unlink(path: Path) -> None:

@@ -29,6 +29,7 @@ from hairtrack.core.storage.models import (
     ViewSettingsRow,
     VisitRow,
 )
+from hairtrack.core.storage.soft_delete import including_deleted
 
 
 class NotFound(LookupError):
@@ -78,11 +79,25 @@ def patient_row(session: Session, patient_id: int) -> PatientRow:
     return row
 
 
+def _mrn_clash(session: Session, mrn: str, patient_id: int | None = None) -> None:
+    """MRNs are unique across the trash too: a deleted patient can still be restored."""
+    query = select(PatientRow).where(PatientRow.mrn == mrn).execution_options(
+        **including_deleted())
+    if patient_id is not None:
+        query = query.where(PatientRow.id != patient_id)
+    clash = session.scalar(query)
+    if clash is None:
+        return
+    if clash.deleted_at is not None:
+        raise Conflict(f"a patient with MRN {mrn!r} is in the trash; restore that patient "
+                       "or purge it from the trash first")
+    raise Conflict(f"a patient with MRN {mrn!r} already exists")
+
+
 def add_patient(session: Session, mrn: str, name: str, date_of_birth: date | None = None,
                 sex: Sex = Sex.UNKNOWN, notes: str = "") -> Patient:
     mrn, name = _required_identity(mrn, name)
-    if session.scalar(select(PatientRow.id).where(PatientRow.mrn == mrn)) is not None:
-        raise Conflict(f"a patient with MRN {mrn!r} already exists")
+    _mrn_clash(session, mrn)
     row = PatientRow(mrn=mrn, name=name, date_of_birth=date_of_birth, sex=sex.value, notes=notes)
     session.add(row)
     session.flush()
@@ -102,10 +117,7 @@ def update_patient(session: Session, patient_id: int, *, mrn: str, name: str,
                    date_of_birth: date | None, sex: Sex, notes: str) -> Patient:
     row = patient_row(session, patient_id)
     mrn, name = _required_identity(mrn, name)
-    clash = session.scalar(select(PatientRow.id).where(PatientRow.mrn == mrn,
-                                                       PatientRow.id != patient_id))
-    if clash is not None:
-        raise Conflict(f"a patient with MRN {mrn!r} already exists")
+    _mrn_clash(session, mrn, patient_id)
     row.mrn, row.name, row.date_of_birth = mrn, name, date_of_birth
     row.sex, row.notes = sex.value, notes
     session.flush()
@@ -224,7 +236,19 @@ def photo_row(session: Session, photo_id: int) -> PhotoRow:
 
 
 def photo_by_hash(session: Session, sha256: str) -> PhotoRow | None:
-    return session.scalar(select(PhotoRow).where(PhotoRow.sha256 == sha256))
+    """Trashed photos too: the same bytes are never stored twice."""
+    return session.scalar(select(PhotoRow).where(PhotoRow.sha256 == sha256)
+                          .execution_options(**including_deleted()))
+
+
+def in_trash(session: Session, photo: PhotoRow) -> bool:
+    """True when the photo, its visit or its patient has been deleted."""
+    visit = session.scalar(select(VisitRow).where(VisitRow.id == photo.visit_id)
+                           .execution_options(**including_deleted()))
+    patient = None if visit is None else session.scalar(
+        select(PatientRow).where(PatientRow.id == visit.patient_id)
+        .execution_options(**including_deleted()))
+    return any(row is None or row.deleted_at is not None for row in (photo, visit, patient))
 
 
 def baseline_ids(session: Session, patient_id: int) -> dict[View, int]:
@@ -233,14 +257,17 @@ def baseline_ids(session: Session, patient_id: int) -> dict[View, int]:
               for r in session.scalars(select(ViewSettingsRow)
                                        .where(ViewSettingsRow.patient_id == patient_id))
               if r.baseline_photo_id is not None}
-    rows = session.execute(select(PhotoRow.id, PhotoRow.view)
-                           .join(VisitRow, PhotoRow.visit_id == VisitRow.id)
-                           .where(VisitRow.patient_id == patient_id)
-                           .order_by(VisitRow.visited_at, PhotoRow.captured_at, PhotoRow.id))
+    rows = list(session.execute(select(PhotoRow.id, PhotoRow.view)
+                                .join(VisitRow, PhotoRow.visit_id == VisitRow.id)
+                                .where(VisitRow.patient_id == patient_id)
+                                .order_by(VisitRow.visited_at, PhotoRow.captured_at,
+                                          PhotoRow.id)))
     result: dict[View, int] = {}
     for photo_id, view in rows:
         result.setdefault(View(view), photo_id)
-    result.update(chosen)
+    visible = {photo_id for photo_id, _ in rows}
+    # a chosen baseline that went to the trash falls back to the earliest photo
+    result.update({view: pid for view, pid in chosen.items() if pid in visible})
     return result
 
 

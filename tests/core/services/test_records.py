@@ -10,7 +10,7 @@ import pytest
 from hairtrack.core.domain import Photo, Sex, View
 from hairtrack.core.library import Library
 from hairtrack.core.progress import run_task
-from hairtrack.core.services import importer, records
+from hairtrack.core.services import importer, records, trash
 from hairtrack.core.services.records import Conflict, NotFound, TreatmentFields
 
 SCALP = Path(__file__).resolve().parents[2] / "data" / "scalp-photos"
@@ -191,17 +191,20 @@ def test_visit_add_update_delete(library: Library) -> None:
         records.add_visit(library, 999, day(1, 1))
 
 
-def test_deleting_a_visit_with_photos_is_refused(library: Library) -> None:
+def test_deleting_a_visit_with_photos_moves_both_to_the_trash(library: Library) -> None:
     patient = records.add_patient(library, "V-1", "Vic")
     photo = import_photo(library, patient.id, 0, day(5, 1))
-    with pytest.raises(Conflict, match="1 photo"):
-        records.delete_visit(library, photo.visit_id)
+    records.delete_visit(library, photo.visit_id)
     record = records.patient_record(library, patient.id)
+    assert (record.visits, record.photos) == ((), ())
+    assert photo.sha256 in library.store.hashes()  # the evidence is kept until purged
+    (entry,) = trash.list_trash(library)
+    assert (entry.kind, entry.id, entry.photo_count) == (trash.Kind.VISIT, photo.visit_id, 1)
+    trash.restore(library, entry.kind, entry.id)
+    record = records.patient_record(library, patient.id)
+    assert [p.id for p in record.photos] == [photo.id]
     assert [v.photo_count for v in record.visits] == [1]
-    assert library.store.path_for(photo.sha256).is_file()
 
-
-# ---- photos -----------------------------------------------------------------------------------
 
 def test_set_photo_view(library: Library) -> None:
     patient = records.add_patient(library, "P-1", "Pat")

@@ -161,10 +161,11 @@ def test_upgrade_backs_up_first_when_behind_head(tmp_path: Path,
     lib = Library.open(root)
     records.add_patient(lib, "BK-1", "Backed Up")
     lib.close()
+    current = database.head_revision()
     monkeypatch.setattr(database, "head_revision", lambda: "9999")
     lib = Library.open(root)
     lib.close()
-    backups = list((root / "backups").glob("library-0001-*.sqlite"))
+    backups = list((root / "backups").glob(f"library-{current}-*.sqlite"))
     assert len(backups) == 1
     connection = sqlite3.connect(backups[0])
     try:

@@ -21,8 +21,8 @@ from sqlalchemy import inspect
 
 from hairtrack.core.domain import CaptureSource, Sex, View
 from hairtrack.core.library import DB_FILENAME, Library
-from hairtrack.core.services import records
-from hairtrack.core.storage import database
+from hairtrack.core.services import records, trash
+from hairtrack.core.storage import audit, database
 from hairtrack.core.storage.models import Base
 
 SAVED = Path(__file__).resolve().parents[2] / "data" / "libraries"
@@ -93,9 +93,39 @@ def test_v0001_data_reads_back(tmp_path: Path) -> None:
         assert photo.is_baseline
 
         assert len(records.treatment_types(lib)) == 11
-        # The migrated library accepts new work.
+        assert trash.list_trash(lib) == []
+        # The migrated library accepts new work, and its audit log starts a fresh chain.
         records.add_treatment(lib, patient.id, records.TreatmentFields(date(2024, 4, 1),
                                                                        "minoxidil"))
+        with lib.session() as session:
+            (entry,) = audit.entries(session)
+            assert (entry.seq, entry.action, entry.patient_id) == (1, "create", patient.id)
+            assert audit.verify(session) == []
+    finally:
+        lib.close()
+
+
+def test_v0002_trash_and_audit_read_back(tmp_path: Path) -> None:
+    lib = open_copy("v0002", tmp_path)
+    try:
+        patient = records.patient_by_mrn(lib, "V0002-PAT")
+        assert (patient.name, patient.date_of_birth) == ("Schema Two Patient", date(1981, 3, 4))
+        record = records.patient_record(lib, patient.id)
+        assert [p.original_name for p in record.photos] == ["IMG_0001.JPG"]
+        assert record.photos[0].is_baseline
+        (entry,) = trash.list_trash(lib)
+        assert (entry.kind, entry.deleted_by, entry.patient_id) == (
+            trash.Kind.PHOTO, "schema-two", patient.id)
+        with lib.session() as session:
+            assert audit.verify(session) == []
+            assert [e.action for e in reversed(audit.entries(session))] == [
+                "create", "create", "create", "edit", "delete"]
+        trash.restore(lib, entry.kind, entry.id)
+        record = records.patient_record(lib, patient.id)
+        assert sorted(p.original_name for p in record.photos) == ["IMG_0001.JPG", "IMG_0002.JPG"]
+        with lib.session() as session:
+            assert audit.verify(session) == []
+            assert audit.entries(session, limit=1)[0].action == "restore"
     finally:
         lib.close()
 

@@ -97,8 +97,6 @@ def test_missing_source_is_a_store_error_and_leaves_nothing(store: PhotoStore,
 
 def test_full_disk(store: PhotoStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """ENOSPC while writing the temporary copy: a clear message and no leftovers."""
-    real_open = Path.open
-
     class FullDisk:
         def __init__(self, handle: Any) -> None:
             self.handle = handle
@@ -115,13 +113,13 @@ def test_full_disk(store: PhotoStore, monkeypatch: pytest.MonkeyPatch) -> None:
         def __getattr__(self, name: str) -> Any:
             return getattr(self.handle, name)
 
-    def fake_open(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-        handle = real_open(self, mode, *args, **kwargs)
-        if self.name.startswith(photo_store._TMP_PREFIX):
-            return FullDisk(handle)
-        return handle
+    real_new = photo_store._private_new
 
-    monkeypatch.setattr(Path, "open", fake_open)
+    def fake_new(path: Path) -> Any:
+        assert path.name.startswith(photo_store._TMP_PREFIX)
+        return FullDisk(real_new(path))
+
+    monkeypatch.setattr(photo_store, "_private_new", fake_new)
     with pytest.raises(StoreError, match="full") as caught:
         store.add(photos(1)[0])
     assert str(store.root) in str(caught.value)
