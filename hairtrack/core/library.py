@@ -12,6 +12,7 @@ HAIRTRACK_DATABASE_URL, else the SQLite file inside the library.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,18 @@ class LibraryError(Exception):
 
 class LibraryBusy(LibraryError):
     """Another program held the library's write lock for too long; nothing was changed."""
+
+
+def _close_folder(root: Path) -> None:
+    """A library made by an older HairTrack may be world-readable: close it on open.
+
+    The folder's own mode guards everything in it; `hairtrack doctor --repair`
+    tightens the files inside as well.
+    """
+    if permissions.POSIX:
+        with contextlib.suppress(OSError):  # not ours to change (e.g. another owner)
+            if root.stat().st_mode & 0o077:
+                os.chmod(root, permissions.PRIVATE_DIR)
 
 
 def _explain(exc: OperationalError, root: Path) -> LibraryError | None:
@@ -152,6 +165,8 @@ class Library:
                 raise LibraryError(f"cannot create the library folder {path}: "
                                    f"{exc.strerror or exc}") from exc
         read_only = not os.access(path, os.W_OK)
+        if not read_only:
+            _close_folder(path)
         url = resolve_database_url(path, database_url)
         if not read_only and url == f"sqlite:///{path / DB_FILENAME}":
             try:  # SQLite gives its -wal and -shm files the database file's mode

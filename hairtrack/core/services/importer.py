@@ -22,7 +22,7 @@ from hairtrack.core.domain import CaptureSource, Photo, View
 from hairtrack.core.imaging import io
 from hairtrack.core.library import Library, LibraryError
 from hairtrack.core.progress import CancelToken, Progress, Task
-from hairtrack.core.storage import audit
+from hairtrack.core.storage import audit, permissions
 from hairtrack.core.storage import repositories as repo
 from hairtrack.core.storage.audit import Action
 from hairtrack.core.storage.models import PhotoRow
@@ -261,7 +261,9 @@ def _import_one(library: Library, patient_id: int,
 def _thumbnail_quietly(library: Library, original: Path, sha: str) -> None:
     """Thumbnails are a cache: failing to make one must not fail the import."""
     with suppress(io.ImageError, OSError):
-        io.make_thumbnail(original, library.thumbnail_path(sha, THUMBNAIL_SIZE), THUMBNAIL_SIZE)
+        target = library.thumbnail_path(sha, THUMBNAIL_SIZE)
+        permissions.private_dirs(target.parent, library.root)
+        io.make_thumbnail(original, target, THUMBNAIL_SIZE)
 
 
 def ensure_thumbnail(library: Library, photo: Photo, size: int = THUMBNAIL_SIZE) -> Path:
@@ -269,6 +271,7 @@ def ensure_thumbnail(library: Library, photo: Photo, size: int = THUMBNAIL_SIZE)
     target = library.thumbnail_path(photo.sha256, size)
     if not target.exists():
         original = library.store.path_for(photo.sha256)
+        permissions.private_dirs(target.parent, library.root)
         io.make_thumbnail(original, target, size)
     return target
 
