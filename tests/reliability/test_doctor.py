@@ -124,27 +124,27 @@ def test_damaged_and_stale_cache_files_are_removed_and_rebuilt(stocked: Library)
     assert importer.ensure_thumbnail(stocked, photo).exists()  # caches rebuild on demand
 
 
-def test_foreign_key_damage_is_reported(stocked: Library) -> None:
-    connection = sqlite3.connect(stocked.root / DB_FILENAME)
+def raw_sql(library: Library, *statements: str) -> None:
+    """What someone with the database file and a SQLite shell could do."""
+    connection = sqlite3.connect(library.root / DB_FILENAME)
     try:
-        connection.execute("PRAGMA foreign_keys=OFF")
-        connection.execute("UPDATE photos SET visit_id = 999 WHERE id = 1")
+        for statement in statements:
+            connection.execute(statement)
         connection.commit()
     finally:
         connection.close()
+
+
+def test_foreign_key_damage_is_reported(stocked: Library) -> None:
+    raw_sql(stocked, "PRAGMA foreign_keys=OFF", "UPDATE photos SET visit_id = 999 WHERE id = 1")
     report = examine(stocked)
     assert any(f.check == "database" and "photos" in f.message and f.severity is Severity.DAMAGE
                for f in report.findings)
 
 
 def test_audit_tampering_is_damage(stocked: Library) -> None:
-    connection = sqlite3.connect(stocked.root / DB_FILENAME)
-    try:
-        connection.execute("DROP TRIGGER audit_log_no_update")
-        connection.execute("UPDATE audit_log SET actor = 'nobody' WHERE seq = 2")
-        connection.commit()
-    finally:
-        connection.close()
+    raw_sql(stocked, "DROP TRIGGER audit_log_no_update",
+            "UPDATE audit_log SET actor = 'nobody' WHERE seq = 2")
     report = examine(stocked, repair=True)
     assert checks(report, Severity.DAMAGE) == ["audit log"]
     assert "entry 2" in report.findings[0].message
