@@ -28,6 +28,10 @@ from hairtrack.core.storage import permissions, soft_delete
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
+#: How long a writer waits for another process's write to finish before giving up.
+BUSY_TIMEOUT_MS = 10_000
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or upgraded; the message says why."""
 
@@ -35,7 +39,7 @@ class DatabaseError(Exception):
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
