@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 
 from hairtrack import __version__
 from hairtrack.core.domain import Patient
-from hairtrack.core.services import records
+from hairtrack.core.services import records, trash
 from hairtrack.settings import Settings
 from hairtrack.ui import formatting as fmt
 from hairtrack.ui import messages
+from hairtrack.ui.audit_dialog import AuditDialog
 from hairtrack.ui.context import AppContext
 from hairtrack.ui.icons import app_icon
 from hairtrack.ui.import_dialog import ImportDialog
@@ -46,6 +47,7 @@ from hairtrack.ui.patient_list import PatientListPage
 from hairtrack.ui.settings_dialog import SettingsDialog
 from hairtrack.ui.task_indicator import TaskIndicator
 from hairtrack.ui.thumbnails import ThumbnailLoader
+from hairtrack.ui.trash_dialog import TrashDialog
 from hairtrack.ui.welcome import WelcomePage
 from hairtrack.ui.work import Work
 from hairtrack.ui.workspace import PatientWorkspace
@@ -212,6 +214,10 @@ class MainWindow(QMainWindow):
         self.commands["baseline"].setEnabled(in_workspace and page == "photos"
                                             and len(selected) == 1
                                             and not selected[0].is_baseline)
+        writable = not self.context.library.read_only
+        self.commands["delete_photos"].setEnabled(writable and in_workspace and page == "photos"
+                                                 and bool(selected))
+        self.commands["delete_patient"].setEnabled(writable and patient is not None)
 
     # ---- patients ----------------------------------------------------------------------------
     def new_patient(self) -> None:
@@ -229,6 +235,28 @@ class MainWindow(QMainWindow):
                 self.open_patient(result)
 
         self.dialog = open_patient_dialog(self.context, patient, self, saved)
+
+    def delete_patient(self) -> None:
+        patient = self.current_patient()
+        if patient is None:
+            return
+        if not messages.confirm(self, "Move patient to trash",
+                                f"Move {patient.name} (MRN {patient.mrn}) with all visits, photos "
+                                "and measurements to the trash? You can restore them from "
+                                "File > Trash until the trash is emptied.", "Move to trash"):
+            return
+        library = self.context.library
+
+        def done(_result: object) -> None:
+            if self.workspace.patient_id == patient.id:
+                self.workspace.close_patient()
+            self.show_message(f"Moved {patient.name} to the trash")
+            self.context.patientsChanged.emit()
+            self.show_home()
+
+        self.context.runner.call("Moving the patient to the trash",
+                                 lambda: trash.delete_patient(library, patient.id), writes=True,
+                                 on_done=done, on_error=messages.warner(self, "Cannot delete"))
 
     # ---- import ------------------------------------------------------------------------------
     def import_files(self, paths: Sequence[Path | str] | None = None) -> ImportDialog | None:
@@ -283,6 +311,20 @@ class MainWindow(QMainWindow):
                 if dialog.library_changed() else ""))
 
         dialog.accepted.connect(saved)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def open_trash(self) -> None:
+        dialog = TrashDialog(self.context, self)
+        self.dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def open_audit_log(self) -> None:
+        patient = self.current_patient()
+        dialog = AuditDialog(self.context, patient.id if patient else None,
+                             patient.name if patient else "", self)
+        self.dialog = dialog
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from hairtrack.core.domain import Measurement, View
-from hairtrack.core.services import records
+from hairtrack.core.services import records, trash
 from hairtrack.core.services.records import PatientRecord
 from hairtrack.ui import formatting as fmt
 from hairtrack.ui import messages
@@ -162,6 +162,27 @@ class PhotosPage(QWidget):
         self._write("Setting the baseline", lambda: records.set_baseline(library, chosen),
                     f"Baseline of {photo.view.label} set to {fmt.day(photo.captured_at)}",
                     analysis=True)
+
+    def delete_selected(self) -> None:
+        """Move the selected photos to the trash (after asking); File > Trash restores them."""
+        chosen = list(self.grid.selected_photos())
+        if not chosen or self.record is None:
+            return
+        baselines = sum(p.is_baseline for p in chosen)
+        note = (" The next photo of its view becomes the baseline." if baselines == 1 else
+                " The next photo of each view becomes its baseline." if baselines else "")
+        if not messages.confirm(self, "Move photos to trash",
+                                f"Move {fmt.count(len(chosen), 'photo')} to the trash?{note} You "
+                                "can restore them from File > Trash.", "Move to trash"):
+            return
+        library, ids = self.context.library, [p.id for p in chosen]
+
+        def work() -> None:
+            for photo_id in ids:
+                trash.delete_photo(library, photo_id)
+
+        self._write("Moving photos to the trash", work,
+                    f"Moved {fmt.count(len(ids), 'photo')} to the trash", analysis=True)
 
     def _write(self, label: str, work: Callable[[], None], message: str, *,
                analysis: bool) -> None:

@@ -186,6 +186,17 @@ class PatientWorkspace(QWidget):
         self.reload()
         self._activate_current()
 
+    def close_patient(self) -> None:
+        """Forget the patient (it was deleted): nothing may reload it afterwards."""
+        self.patient = None
+        self._generation += 1  # a load still running for it is discarded when it arrives
+        self.loader.forget_queue()
+        self.record = None
+        self.measurements = {}
+        self.timeline.set_record(None)
+        self.photos.set_data(None, {})
+        self._shown_patient = dict.fromkeys(PAGES)
+
     def _show_header(self, patient: Patient) -> None:
         self.name.setText(patient.name)
         self.meta.setText(fmt.patient_summary(patient))

@@ -10,6 +10,8 @@ from hairtrack.core.library import Library
 from hairtrack.core.storage import audit
 from hairtrack.core.storage.audit import AuditEntry, ChainProblem
 
+__all__ = ["AuditEntry", "ChainProblem", "entries", "export_csv", "verify"]
+
 COLUMNS = ("seq", "time_utc", "actor", "action", "entity", "entity_id", "patient_id", "summary")
 
 
