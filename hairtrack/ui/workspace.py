@@ -175,12 +175,7 @@ class PatientWorkspace(QWidget):
         self.patient = patient
         self._show_header(patient)
         if changed:
-            self.loader.forget_queue()
-            self.record = None
-            self.measurements = {}
-            self.timeline.set_record(None)
-            self.photos.set_data(None, {})
-            self._shown_patient = dict.fromkeys(PAGES)
+            self._forget_record()
         if page is not None:
             self.set_page(page)
         self.reload()
@@ -190,6 +185,9 @@ class PatientWorkspace(QWidget):
         """Forget the patient (it was deleted): nothing may reload it afterwards."""
         self.patient = None
         self._generation += 1  # a load still running for it is discarded when it arrives
+        self._forget_record()
+
+    def _forget_record(self) -> None:
         self.loader.forget_queue()
         self.record = None
         self.measurements = {}
