@@ -84,7 +84,7 @@ class PhotoStore:
             final = self.root / sha[:2] / f"{sha}{source.suffix.lower()}"
             final.parent.mkdir(exist_ok=True)
             os.replace(tmp, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
             os.chmod(final, 0o444)  # originals are immutable; make accidents harder
             return StoredFile(sha, size, final, created=True)
         except OSError as exc:
@@ -144,7 +144,8 @@ def _unlink(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename inside `folder` durable (a no-op where folders cannot be synced)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
