@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 import threading
 import zipfile
+from collections.abc import Callable
 from contextlib import closing
 from datetime import timezone
 from pathlib import Path
@@ -24,6 +28,8 @@ from hairtrack.core.services.backup_format import Manifest
 from hairtrack.core.storage import database
 from hairtrack.core.storage.models import PhotoRow
 from hairtrack.report.deidentify import pseudonym
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def dump(db: Path) -> list[str]:
@@ -132,6 +138,25 @@ def test_an_existing_empty_folder_is_an_acceptable_target(archive: Path, tmp_pat
 
 # ---- consistency while the library is in use --------------------------------------------------
 
+def backups_during(writes_done: Callable[[], int], library: Library, tmp_path: Path,
+                   rounds: int = 4) -> list[tuple[int, Path, int]]:
+    """Back up `rounds` times while a writer runs: (photos committed before, file, photos kept)."""
+    archives = []
+    for round_ in range(rounds):
+        before = writes_done()
+        path = tmp_path / f"during-{round_}.zip"
+        archives.append((before, path, run_task(backup.create_backup(library.root, path)).photos))
+    return archives
+
+
+def assert_consistent(archives: list[tuple[int, Path, int]], tmp_path: Path) -> None:
+    for index, (before, path, photos) in enumerate(archives):
+        assert photos >= before
+        restored = restore(path, tmp_path / f"restored-{index}")
+        assert assert_rows_have_files(restored.library) == photos
+        assert len(photo_files(restored.library)) == photos
+
+
 def test_backup_while_another_thread_imports_is_consistent(library: Library,
                                                            scalp_photos: list[Path],
                                                            tmp_path: Path) -> None:
@@ -152,25 +177,62 @@ def test_backup_while_another_thread_imports_is_consistent(library: Library,
 
     writer = threading.Thread(target=import_in_a_loop)
     writer.start()
-    archives: list[tuple[int, Path, int]] = []
     try:
         while len(imported) < 3 and writer.is_alive():
             stop.wait(0.01)
-        for round_ in range(4):
-            before = sum(imported)
-            path = tmp_path / f"during-{round_}.zip"
-            result = run_task(backup.create_backup(library.root, path))
-            archives.append((before, path, result.photos))
+        archives = backups_during(lambda: sum(imported), library, tmp_path)
     finally:
         stop.set()
         writer.join(timeout=120)
     assert not failures, failures
-    assert sum(imported) > archives[-1][0] >= 3, "the import did not overlap the backups"
-    for index, (before, path, photos) in enumerate(archives):
-        assert photos >= before
-        restored = restore(path, tmp_path / f"restored-{index}")
-        assert assert_rows_have_files(restored.library) == photos
-        assert len(photo_files(restored.library)) == photos
+    assert sum(imported) > archives[0][2] >= 3, "the import did not overlap the backups"
+    assert_consistent(archives, tmp_path)
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from hairtrack.core.library import Library
+from hairtrack.core.progress import run_task
+from hairtrack.core.services import importer
+library = Library.open(sys.argv[1])
+for photo in sys.argv[3:]:
+    report = run_task(importer.import_paths(library, int(sys.argv[2]), [Path(photo)]))
+    print(len(report.imported), flush=True)
+"""
+
+
+def test_backup_while_another_process_imports_is_consistent(library: Library,
+                                                            scalp_photos: list[Path],
+                                                            tmp_path: Path) -> None:
+    patient = records.add_patient(library, "RACE-2", "Pro Cess").id
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(library.root), str(patient),
+                               *map(str, scalp_photos)], cwd=REPO, env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert writer.stdout is not None
+    imported: list[int] = []
+    try:
+        while len(imported) < 3:
+            line = writer.stdout.readline()
+            assert line, writer.stderr.read() if writer.stderr else "writer died"
+            imported.append(int(line))
+        lines = threading.Thread(target=lambda: imported.extend(
+            int(line) for line in writer.stdout or ()))
+        lines.start()
+        archives = backups_during(lambda: sum(imported), library, tmp_path)
+        assert writer.wait(timeout=120) == 0
+        lines.join(timeout=10)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+        for stream in (writer.stdout, writer.stderr):
+            if stream is not None:
+                stream.close()
+    assert sum(imported) == len(scalp_photos)
+    assert sum(imported) > archives[0][2] >= 3, "the import did not overlap the backups"
+    assert_consistent(archives, tmp_path)
 
 
 # ---- backups that must fail, leaving nothing --------------------------------------------------
@@ -213,6 +275,25 @@ def test_cancelling_a_backup_leaves_no_file(populated: Library, tmp_path: Path) 
         run_task(backup.create_backup(populated.root, target, cancel=token),
                  cancel_on_the_second_photo)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["library"]
+
+
+def test_a_full_disk_is_named_and_leaves_nothing(populated: Library, archive: Path,
+                                                 tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    def disk_full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(backup, "_fsync_file", disk_full)
+    target = tmp_path / "full" / "backup.zip"
+    target.parent.mkdir()
+    with pytest.raises(backup.BackupError, match=f"the disk holding {target.parent} is full"):
+        run_task(backup.create_backup(populated.root, target))
+    assert list(target.parent.iterdir()) == []
+
+    monkeypatch.setattr(backup, "_check_restored", disk_full)
+    with pytest.raises(backup.BackupError, match=f"the disk holding {tmp_path} is full"):
+        restore(archive, tmp_path / "restored")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.zip", "full", "library"]
 
 
 def test_only_sqlite_libraries_can_be_backed_up_for_now(populated: Library,
