@@ -263,6 +263,14 @@ def test_a_damaged_photo_fails_the_backup_naming_it(populated: Library, tmp_path
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".backup.zip")] == []
 
 
+def test_a_row_naming_no_store_file_fails_the_backup(populated: Library, tmp_path: Path) -> None:
+    with closing(sqlite3.connect(populated.root / DB_FILENAME)) as connection, connection:
+        connection.execute("UPDATE photos SET sha256 = '../../secret' WHERE id = 1")
+    with pytest.raises(backup.BackupError, match=r"database is damaged.*'\.\./\.\./secret'"):
+        run_task(backup.create_backup(populated.root, tmp_path / "b.zip"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["library"]
+
+
 def test_cancelling_a_backup_leaves_no_file(populated: Library, tmp_path: Path) -> None:
     token = CancelToken()
     target = tmp_path / "backup.zip"

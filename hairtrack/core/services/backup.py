@@ -49,6 +49,7 @@ from hairtrack.core.services.backup_format import (
     Manifest,
     Member,
     describe_os_error,
+    is_sha256,
     open_archive,
     photo_member_name,
     photo_sha256,
@@ -184,6 +185,8 @@ def _read_snapshot(snapshot: Path) -> tuple[str, list[str]]:
 
 
 def _add_photo(archive: zipfile.ZipFile, store: PhotoStore, sha: str) -> Member:
+    if not is_sha256(sha):
+        raise BackupError(f"the library database is damaged: a photo has the checksum {sha!r}")
     path = store.path_for(sha)
     if not path.is_file():
         raise BackupError(f"photo {sha} is recorded in the library but its file is missing "
@@ -318,11 +321,15 @@ def _check_restored(root: Path, manifest: Manifest) -> None:
 
 def _publish(work: Path, target: Path) -> None:
     """Move the finished folder into place; an empty target folder is replaced."""
+    for folder in (*sorted(work.glob("photos/*")), work / "photos", work):
+        fsync_dir(folder)  # the new entries themselves, before the folder appears
     os.chmod(work, 0o700)
     try:
         os.replace(work, target)  # POSIX replaces an empty folder in one step
     except OSError:
-        if not (target.is_dir() and not any(target.iterdir())):
+        if not target.is_dir():
+            raise
+        if any(target.iterdir()):
             raise BackupError(f"{target} already exists and is not an empty folder: restore "
                               "into a new folder") from None
         target.rmdir()  # Windows cannot rename onto a folder

@@ -107,9 +107,14 @@ class Manifest:
 def _member(item: Any) -> Member:
     path, size, sha = item["path"], item["size"], item["sha256"]
     if not (isinstance(path, str) and isinstance(size, int) and not isinstance(size, bool)
-            and size >= 0 and isinstance(sha, str) and _SHA256.fullmatch(sha)):
+            and size >= 0 and is_sha256(sha)):
         raise ValueError(f"bad entry {item!r}")
     return Member(path, size, sha)
+
+
+def is_sha256(text: object) -> bool:
+    """A lowercase hex SHA-256, as the store names files and the database records them."""
+    return isinstance(text, str) and _SHA256.fullmatch(text) is not None
 
 
 def photo_member_name(file_name: str) -> str:
@@ -223,5 +228,5 @@ def _read_member(archive: zipfile.ZipFile, name: str) -> bytes:
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MANIFEST_NAME", "MAX_MANIFEST_BYTES", "UNREADABLE",
            "BackupError", "Manifest", "Member", "check_entry", "check_member_name",
-           "describe_os_error", "open_archive", "photo_member_name", "photo_sha256",
+           "describe_os_error", "is_sha256", "open_archive", "photo_member_name", "photo_sha256",
            "read_manifest", "target_path"]
