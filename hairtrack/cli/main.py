@@ -33,8 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     gui = commands.add_parser("gui", help="open the desktop app (the default)")
     gui.set_defaults(handler=None)
     records_cmds.register(commands)
-    for module_name in ("hairtrack.cli.imaging_cmds", "hairtrack.cli.report_cmds",
-                        "hairtrack.cli.library_cmds"):
+    for module_name in ("hairtrack.cli.imaging_cmds", "hairtrack.cli.maintenance_cmds",
+                        "hairtrack.cli.report_cmds", "hairtrack.cli.library_cmds"):
         _register_optional(module_name, commands)
     return parser
 

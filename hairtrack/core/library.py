@@ -4,6 +4,7 @@
     <library>/photos/ab/<sha256>.jpg   originals, immutable
     <library>/cache/             thumbnails and derived images, rebuildable
     <library>/backups/           database copies made before each migration
+    <library>/secret.key         the pseudonym secret of de-identified reports
 
 Its location comes from `--library`, else HAIRTRACK_LIBRARY, else the
 platform's user data folder; the database from `--database`, else
@@ -33,6 +34,7 @@ from hairtrack.core.storage.soft_delete import including_deleted
 LIBRARY_ENV = "HAIRTRACK_LIBRARY"
 DATABASE_ENV = "HAIRTRACK_DATABASE_URL"
 DB_FILENAME = "library.sqlite"
+SECRET_FILENAME = "secret.key"
 
 
 class LibraryError(Exception):

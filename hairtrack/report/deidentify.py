@@ -28,7 +28,9 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-SECRET_NAME = "secret.key"
+from hairtrack.core.library import SECRET_FILENAME
+
+SECRET_NAME = SECRET_FILENAME
 SECRET_BYTES = 32
 CODE_PREFIX = "HT"
 REDACTED = "[redacted]"

@@ -67,14 +67,14 @@ def arm(phase: str, nth: int) -> None:
 
         photo_store._private_new = lambda path: HalfWritten(real_new(path))
     elif phase == "stored":
-        real_fsync_dir = photo_store._fsync_dir
+        real_fsync_dir = photo_store.fsync_dir
 
         def fsync_then_die(folder: Any) -> None:
             real_fsync_dir(folder)
             if due():
                 die()
 
-        photo_store._fsync_dir = fsync_then_die
+        photo_store.fsync_dir = fsync_then_die
     elif phase in ("commit", "committed"):
         real_make_engine = database.make_engine
 

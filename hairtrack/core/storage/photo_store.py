@@ -88,7 +88,7 @@ class PhotoStore:
             permissions.private_dirs(final.parent, self.root)
             os.chmod(tmp, permissions.ORIGINAL_FILE)  # immutable: make accidents harder
             os.replace(tmp, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
             return StoredFile(sha, size, final, created=True)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
@@ -154,7 +154,8 @@ def _unlink(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename inside `folder` durable (a no-op where folders cannot be synced)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
