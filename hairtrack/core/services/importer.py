@@ -79,17 +79,33 @@ class ImportReport:
     visit_ids: frozenset[int] = field(default_factory=frozenset)
 
     def to_json(self) -> dict[str, Any]:
+        shown = display_path
         return {
-            "imported": [{"path": str(i.path), "photo_id": i.photo.id, "sha256": i.photo.sha256,
+            "imported": [{"path": shown(i.path), "photo_id": i.photo.id, "sha256": i.photo.sha256,
                           "visit_id": i.photo.visit_id, "view": i.photo.view.value,
                           "captured_at": i.photo.captured_at.isoformat(),
                           "capture_source": i.photo.capture_source.value, "note": i.note}
                          for i in self.imported],
-            "duplicates": [{"path": str(d.path), "photo_id": d.photo_id, "sha256": d.sha256}
+            "duplicates": [{"path": shown(d.path), "photo_id": d.photo_id, "sha256": d.sha256}
                            for d in self.duplicates],
-            "rejected": [{"path": str(r.path), "reason": r.reason} for r in self.rejected],
+            "rejected": [{"path": shown(r.path), "reason": r.reason} for r in self.rejected],
             "cancelled": self.cancelled,
         }
+
+
+def display_path(path: Path | str) -> str:
+    """`path` as text that any database, terminal or JSON file accepts.
+
+    A file name that is not valid UTF-8 (e.g. Latin-1 bytes from an old camera card)
+    reaches Python as lone surrogates, which SQLite and UTF-8 streams refuse; those
+    bytes are shown as \\xNN instead.
+    """
+    text = str(path)
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # lone UTF-16 halves, as Windows file names may hold
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[Rejected]]:
@@ -135,7 +151,7 @@ def scan(paths: Sequence[Path | str], cancel: CancelToken | None = None,
     files, rejected = expand_paths(paths)
     scanned: list[ScannedFile] = []
     for index, path in enumerate(files):
-        yield Progress(index, len(files), path.name)
+        yield Progress(index, len(files), display_path(path.name))
         if cancel is not None and cancel.cancelled:  # after the yield: the caller may cancel there
             break
         try:
@@ -169,7 +185,7 @@ def import_items(library: Library, patient_id: int, items: Sequence[ImportItem],
     visits: set[int] = set()
     cancelled = False
     for index, item in enumerate(items):
-        yield Progress(index, len(items), item.path.name)
+        yield Progress(index, len(items), display_path(item.path.name))
         if cancel is not None and cancel.cancelled:  # after the yield: the caller may cancel there
             cancelled = True
             break
@@ -230,7 +246,7 @@ def _import_one(library: Library, patient_id: int,
             row = PhotoRow(visit_id=visit.id, view=item.view.value, captured_at=captured,
                            capture_source=source.value, sha256=sha, size_bytes=stored.size_bytes,
                            width=info.width, height=info.height, media_type=info.media_type,
-                           original_name=path.name[:500])
+                           original_name=display_path(path.name)[:500])
             session.add(row)
             session.flush()
             photo = repo.to_photo(row, patient_id)
@@ -264,5 +280,5 @@ def ensure_thumbnail(library: Library, photo: Photo, size: int = THUMBNAIL_SIZE)
 
 
 __all__ = ["Duplicate", "ImportItem", "ImportReport", "Imported", "Rejected", "ScannedFile",
-           "detect_capture_time", "ensure_thumbnail", "expand_paths", "import_items",
-           "import_paths", "scan"]
+           "detect_capture_time", "display_path", "ensure_thumbnail", "expand_paths",
+           "import_items", "import_paths", "scan"]
