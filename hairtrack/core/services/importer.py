@@ -9,6 +9,9 @@ garbage collection removes; never a row without its file.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -109,28 +112,77 @@ def display_path(path: Path | str) -> str:
 
 
 def expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[Rejected]]:
-    """Files given by name are all tried; folders contribute their image files, recursively."""
+    """Files given by name are all tried; folders contribute their image files, recursively.
+
+    Folders are walked without following links to folders, so a link loop ends the walk
+    instead of recursing forever; what cannot be read is reported, never silently lost.
+    """
     files: list[Path] = []
-    missing: list[Rejected] = []
+    problems: list[Rejected] = []
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw).expanduser()
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*")
-                           if p.is_file() and not any(part.startswith(".")
-                                                      for part in p.relative_to(path).parts)
-                           and p.suffix.lower() in io.SUPPORTED_SUFFIXES)
-        elif path.exists():
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:  # missing, a broken or looping link, a name too long...
+            problems.append(Rejected(path, _unreachable(path, exc)))
+            continue
+        if stat.S_ISDIR(mode):
+            found, unusable = _image_files_under(path)
+            problems.extend(unusable)
+            if not found and not unusable:
+                problems.append(Rejected(path, "no photos found in this folder"))
+        elif stat.S_ISREG(mode):
             found = [path]
-        else:
-            missing.append(Rejected(path, "no such file or folder"))
+        else:  # a pipe or device would block or never end
+            problems.append(Rejected(path, "not a regular file"))
             continue
         for file in found:
-            key = file.resolve()
+            try:
+                key = file.resolve()
+            except (OSError, RuntimeError):  # RuntimeError: a link loop (Python < 3.13)
+                key = file.absolute()
             if key not in seen:
                 seen.add(key)
                 files.append(file)
-    return files, missing
+    return files, problems
+
+
+def _image_files_under(folder: Path) -> tuple[list[Path], list[Rejected]]:
+    """Regular files with an image suffix, hidden files and folders skipped."""
+    found: list[Path] = []
+    problems: list[Rejected] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(os.fsdecode(exc.filename)) if exc.filename is not None else folder
+        problems.append(Rejected(where, f"cannot read folder: {exc.strerror or exc}"))
+
+    for top, folders, names in os.walk(folder, onerror=unreadable):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in names:
+            if name.startswith(".") or Path(name).suffix.lower() not in io.SUPPORTED_SUFFIXES:
+                continue
+            file = Path(top, name)
+            try:
+                regular = stat.S_ISREG(file.stat().st_mode)
+            except OSError as exc:
+                problems.append(Rejected(file, _unreachable(file, exc)))
+                continue
+            if regular:
+                found.append(file)
+            else:
+                problems.append(Rejected(file, "not a regular file"))
+    return sorted(found), sorted(problems, key=lambda problem: problem.path)
+
+
+def _unreachable(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "path is too long for this system"
+    if exc.errno == errno.ENOENT:
+        return "link points to a missing file" if path.is_symlink() else "no such file or folder"
+    return f"cannot read: {exc.strerror or exc}"
 
 
 def file_time(path: Path) -> datetime:
