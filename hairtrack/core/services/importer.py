@@ -228,6 +228,11 @@ def import_items(library: Library, patient_id: int, items: Sequence[ImportItem],
                  cancel: CancelToken | None = None) -> Task[ImportReport]:
     if library.read_only:
         raise repo.Conflict(f"the library at {library.root} is read-only")
+    for item in items:  # typed by hand: refuse a typo before anything is stored
+        if item.visit_date is not None:
+            repo.check_event_date(item.visit_date, "visit date")
+        if item.captured_at is not None:
+            repo.check_event_date(item.captured_at.date(), "capture date")
     with library.session() as session:
         repo.patient_row(session, patient_id)  # fail fast on a wrong patient
     library.collect_garbage()
