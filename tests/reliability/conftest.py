@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import errno
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import select
 
 from hairtrack.core.imaging import io
@@ -23,6 +25,8 @@ settings.register_profile("reliability", max_examples=150, deadline=None, derand
                           database=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("reliability")
+# Hypothesis still caches Unicode tables and constants; keep them out of the checkout.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "hairtrack-hypothesis")
 
 
 @pytest.fixture
