@@ -130,13 +130,14 @@ def import_photos(library: Library, args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.to_json())
     else:
+        shown = importer.display_path  # a name that is not UTF-8 must not crash the print
         for item in report.imported:
             extra = f" ({item.note})" if item.note else ""
-            print(f"imported   {item.path}{extra}")
+            print(f"imported   {shown(item.path)}{extra}")
         for dup in report.duplicates:
-            print(f"duplicate  {dup.path} (already stored as photo {dup.photo_id})")
+            print(f"duplicate  {shown(dup.path)} (already stored as photo {dup.photo_id})")
         for rej in report.rejected:
-            print(f"rejected   {rej.path}: {rej.reason}")
+            print(f"rejected   {shown(rej.path)}: {rej.reason}")
         print(f"{len(report.imported)} imported, {len(report.duplicates)} duplicate(s), "
               f"{len(report.rejected)} rejected")
     return 1 if report.rejected else 0

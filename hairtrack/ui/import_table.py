@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from hairtrack.core.domain import CaptureSource, View, Visit
+from hairtrack.core.services.importer import display_path
 from hairtrack.ui import formatting as fmt
 from hairtrack.ui.icons import Colours, icon
 
@@ -92,7 +93,7 @@ def render_row(table: QTableWidget, row: int, data: dict[str, Any], visit_label:
     editable = data["state"] == "pending"
     captured = data["captured"]
     cells = [
-        (data["path"].name, None, False),
+        (display_path(data["path"].name), None, False),  # Qt drops undecodable bytes
         (fmt.moment(captured) if captured else "—", captured, editable),
         (SOURCE_WORDS.get(data["source"], "") if data["source"] else "", None, False),
         (visit_label, data["visit"], editable),

@@ -9,6 +9,7 @@ sentence a clinician can act on.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -73,6 +74,7 @@ def _open(path: Path) -> Image.Image:
         raise ImageError(f"file is too large ({size / 2**20:.0f} MB)")
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # a corrupt EXIF block is noted later
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -100,7 +102,9 @@ def _decode(image: Image.Image) -> Image.Image:
     """Decode all pixel data (truncation shows only here) and apply orientation."""
     try:
         image.load()
-        oriented = ImageOps.exif_transpose(image)
+        with warnings.catch_warnings():  # a damaged EXIF block is noted, not an error
+            warnings.simplefilter("ignore", UserWarning)
+            oriented = ImageOps.exif_transpose(image)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         message = str(exc) or type(exc).__name__
         if "truncated" in message.lower():
@@ -193,35 +197,51 @@ def make_thumbnail(path: Path, destination: Path, max_side: int = 256, quality: 
 def _exif_capture_time(image: Image.Image) -> tuple[datetime | None, str | None]:
     """DateTimeOriginal with its offset when present; naive times are taken as local."""
     try:
-        exif = image.getexif()
-        sub = exif.get_ifd(_EXIF_IFD)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # a corrupt block: see below
+            exif = image.getexif()
+            sub = exif.get_ifd(_EXIF_IFD)
     except Exception:  # malformed EXIF must not reject an otherwise good photo
         return None, "EXIF block is unreadable"
     raw = sub.get(_DATETIME_ORIGINAL) or exif.get(_DATETIME)
     if not raw:
-        return None, None
-    text = str(raw).strip().strip("\x00")
+        # Pillow only warns about a corrupt block and returns no tags at all
+        damaged = bool(image.info.get("exif")) and not exif
+        return None, "EXIF block is unreadable" if damaged else None
+    # the offset tag belongs to DateTimeOriginal; never pair it with plain DateTime
+    offset = sub.get(_OFFSET_TIME_ORIGINAL) if sub.get(_DATETIME_ORIGINAL) else None
+    return parse_exif_time(str(raw), str(offset) if offset else None)
+
+
+def parse_exif_time(taken: str, offset: str | None = None,
+                    ) -> tuple[datetime | None, str | None]:
+    """An EXIF "YYYY:MM:DD HH:MM:SS" time and optional "+HH:MM" offset as a UTC instant.
+
+    Without a valid offset the time is taken as local. Returns (None, note) for any
+    text that is not a plausible capture time; never raises.
+    """
+    text = taken.strip().strip("\x00").strip()
     try:
         naive = datetime.strptime(text, "%Y:%m:%d %H:%M:%S")
     except ValueError:
-        return None, f"EXIF capture time {text!r} is not a valid date"
-    # the offset tag belongs to DateTimeOriginal; never pair it with plain DateTime
-    offset = sub.get(_OFFSET_TIME_ORIGINAL) if sub.get(_DATETIME_ORIGINAL) else None
-    tz = _parse_offset(str(offset)) if offset else None
-    aware = naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
+        return None, f"EXIF capture time {text[:40]!r} is not a valid date"
+    tz = _parse_offset(offset) if offset else None
+    try:
+        aware = naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
+    except (OverflowError, OSError, ValueError):  # outside what the platform's clock handles
+        return None, f"EXIF capture time {text!r} is out of range"
     return plausible_time(aware)
 
 
+_OFFSET = re.compile(r"([+-])(\d\d):([0-5]\d)", re.ASCII)
+
+
 def _parse_offset(text: str) -> timezone | None:
-    text = text.strip().strip("\x00")
-    if len(text) != 6 or text[0] not in "+-" or text[3] != ":":
+    match = _OFFSET.fullmatch(text.strip().strip("\x00").strip())
+    if match is None or int(match[2]) > 23:
         return None
-    try:
-        hours, minutes = int(text[1:3]), int(text[4:6])
-    except ValueError:
-        return None
-    delta = timedelta(hours=hours, minutes=minutes)
-    return timezone(-delta if text[0] == "-" else delta)
+    delta = timedelta(hours=int(match[2]), minutes=int(match[3]))
+    return timezone(-delta if match[1] == "-" else delta)
 
 
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=timezone.utc)
@@ -229,7 +249,10 @@ EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=timezone.utc)
 
 def plausible_time(moment: datetime) -> tuple[datetime | None, str | None]:
     """Reject camera clocks that were never set or set in the future."""
-    utc = moment.astimezone(timezone.utc)
+    try:
+        utc = moment.astimezone(timezone.utc)
+    except (OverflowError, OSError, ValueError):  # e.g. year 1 at a positive UTC offset
+        return None, f"capture time {moment.isoformat()} is out of range"
     if utc < EARLIEST_PLAUSIBLE:
         return None, f"capture time {utc:%Y-%m-%d} is before 1990 (camera clock not set?)"
     if utc > datetime.now(timezone.utc) + timedelta(days=1):

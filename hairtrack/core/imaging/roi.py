@@ -23,6 +23,9 @@ Mask8 = NDArray[np.uint8]
 DEFAULT_RADIUS = 0.35
 _ANALYSIS_SIDE = 160
 _FIXED = 16  # sub-pixel precision of polygon filling (cv2 shift=4)
+_SAFE = 2.0**26  # larger coordinates, times _FIXED, come close to overflowing int32
+_ABSURD = 1e12  # no drawing or transform of a photo gives this: a damaged polygon
+_MARGIN = 8.0  # clipping this far outside the image leaves every pixel centre alone
 
 
 def polygon_to_mask(polygon: Polygon, shape: tuple[int, ...]) -> Mask8:
@@ -30,11 +33,36 @@ def polygon_to_mask(polygon: Polygon, shape: tuple[int, ...]) -> Mask8:
     h, w = int(shape[0]), int(shape[1])
     pts = np.asarray(polygon, np.float64).reshape(-1, 2)
     mask = np.zeros((h, w), np.uint8)
-    if len(pts) < 3 or not np.all(np.isfinite(pts)):
+    if len(pts) < 3 or not np.all(np.isfinite(pts)) or np.abs(pts).max() > _ABSURD:
         return mask
+    if np.abs(pts).max() > _SAFE:  # e.g. a region carried by a strong perspective
+        pts = _clip_to_box(pts, -_MARGIN, max(h, w) + _MARGIN)
+        if len(pts) < 3:
+            return mask
     fixed = np.round(pts * _FIXED).astype(np.int32).reshape(-1, 1, 2)
     cv2.fillPoly(mask, [fixed], 255, lineType=cv2.LINE_8, shift=4)
     return mask
+
+
+def _clip_to_box(pts: NDArray[np.float64], low: float, high: float) -> NDArray[np.float64]:
+    """The part of a polygon inside the square [low, high]^2 (Sutherland-Hodgman).
+
+    Far vertices would overflow the fixed-point coordinates of cv2.fillPoly and wrap
+    around; the box holds the image with a margin, so the mask is unchanged.
+    """
+    for axis in (0, 1):
+        for bound, keep in ((low, np.greater_equal), (high, np.less_equal)):
+            kept: list[NDArray[np.float64]] = []
+            for index in range(len(pts)):
+                current, previous = pts[index], pts[index - 1]
+                inside, was_inside = keep(current[axis], bound), keep(previous[axis], bound)
+                if inside != was_inside:
+                    t = (bound - previous[axis]) / (current[axis] - previous[axis])
+                    kept.append(previous + t * (current - previous))
+                if inside:
+                    kept.append(current)
+            pts = np.asarray(kept, np.float64).reshape(-1, 2)
+    return pts
 
 
 def transform_polygon(polygon: Polygon, matrix: NDArray[np.float64]) -> NDArray[np.float64]:

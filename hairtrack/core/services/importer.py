@@ -9,6 +9,9 @@ garbage collection removes; never a row without its file.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -81,42 +84,107 @@ class ImportReport:
     visit_ids: frozenset[int] = field(default_factory=frozenset)
 
     def to_json(self) -> dict[str, Any]:
+        shown = display_path
         return {
-            "imported": [{"path": str(i.path), "photo_id": i.photo.id, "sha256": i.photo.sha256,
+            "imported": [{"path": shown(i.path), "photo_id": i.photo.id, "sha256": i.photo.sha256,
                           "visit_id": i.photo.visit_id, "view": i.photo.view.value,
                           "captured_at": i.photo.captured_at.isoformat(),
                           "capture_source": i.photo.capture_source.value, "note": i.note}
                          for i in self.imported],
-            "duplicates": [{"path": str(d.path), "photo_id": d.photo_id, "sha256": d.sha256}
+            "duplicates": [{"path": shown(d.path), "photo_id": d.photo_id, "sha256": d.sha256}
                            for d in self.duplicates],
-            "rejected": [{"path": str(r.path), "reason": r.reason} for r in self.rejected],
+            "rejected": [{"path": shown(r.path), "reason": r.reason} for r in self.rejected],
             "cancelled": self.cancelled,
         }
 
 
+def display_path(path: Path | str) -> str:
+    """`path` as text that any database, terminal or JSON file accepts.
+
+    A file name that is not valid UTF-8 (e.g. Latin-1 bytes from an old camera card)
+    reaches Python as lone surrogates, which SQLite and UTF-8 streams refuse; those
+    bytes are shown as \\xNN instead.
+    """
+    text = str(path)
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # lone UTF-16 halves, as Windows file names may hold
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[Rejected]]:
-    """Files given by name are all tried; folders contribute their image files, recursively."""
+    """Files given by name are all tried; folders contribute their image files, recursively.
+
+    Folders are walked without following links to folders, so a link loop ends the walk
+    instead of recursing forever; what cannot be read is reported, never silently lost.
+    """
     files: list[Path] = []
-    missing: list[Rejected] = []
+    problems: list[Rejected] = []
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw).expanduser()
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*")
-                           if p.is_file() and not any(part.startswith(".")
-                                                      for part in p.relative_to(path).parts)
-                           and p.suffix.lower() in io.SUPPORTED_SUFFIXES)
-        elif path.exists():
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:  # missing, a broken or looping link, a name too long...
+            problems.append(Rejected(path, _unreachable(path, exc)))
+            continue
+        if stat.S_ISDIR(mode):
+            found, unusable = _image_files_under(path)
+            problems.extend(unusable)
+            if not found and not unusable:
+                problems.append(Rejected(path, "no photos found in this folder"))
+        elif stat.S_ISREG(mode):
             found = [path]
-        else:
-            missing.append(Rejected(path, "no such file or folder"))
+        else:  # a pipe or device would block or never end
+            problems.append(Rejected(path, "not a regular file"))
             continue
         for file in found:
-            key = file.resolve()
+            try:
+                key = file.resolve()
+            except (OSError, RuntimeError):  # RuntimeError: a link loop (Python < 3.13)
+                key = file.absolute()
             if key not in seen:
                 seen.add(key)
                 files.append(file)
-    return files, missing
+    return files, problems
+
+
+def _image_files_under(folder: Path) -> tuple[list[Path], list[Rejected]]:
+    """Regular files with an image suffix, hidden files and folders skipped."""
+    found: list[Path] = []
+    problems: list[Rejected] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(os.fsdecode(exc.filename)) if exc.filename is not None else folder
+        problems.append(Rejected(where, f"cannot read folder: {exc.strerror or exc}"))
+
+    for top, folders, names in os.walk(folder, onerror=unreadable):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in names:
+            if name.startswith(".") or Path(name).suffix.lower() not in io.SUPPORTED_SUFFIXES:
+                continue
+            file = Path(top, name)
+            try:
+                regular = stat.S_ISREG(file.stat().st_mode)
+            except OSError as exc:
+                problems.append(Rejected(file, _unreachable(file, exc)))
+                continue
+            if regular:
+                found.append(file)
+            else:
+                problems.append(Rejected(file, "not a regular file"))
+    return sorted(found), sorted(problems, key=lambda problem: problem.path)
+
+
+def _unreachable(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "path is too long for this system"
+    if exc.errno == errno.ENOENT:
+        return "link points to a missing file" if path.is_symlink() else "no such file or folder"
+    return f"cannot read: {exc.strerror or exc}"
 
 
 def file_time(path: Path) -> datetime:
@@ -137,7 +205,7 @@ def scan(paths: Sequence[Path | str], cancel: CancelToken | None = None,
     files, rejected = expand_paths(paths)
     scanned: list[ScannedFile] = []
     for index, path in enumerate(files):
-        yield Progress(index, len(files), path.name)
+        yield Progress(index, len(files), display_path(path.name))
         if cancel is not None and cancel.cancelled:  # after the yield: the caller may cancel there
             break
         try:
@@ -162,6 +230,11 @@ def import_items(library: Library, patient_id: int, items: Sequence[ImportItem],
                  cancel: CancelToken | None = None) -> Task[ImportReport]:
     if library.read_only:
         raise repo.Conflict(f"the library at {library.root} is read-only")
+    for item in items:  # typed by hand: refuse a typo before anything is stored
+        if item.visit_date is not None:
+            repo.check_event_date(item.visit_date, "visit date")
+        if item.captured_at is not None:
+            repo.check_event_date(item.captured_at.date(), "capture date")
     with library.session() as session:
         repo.patient_row(session, patient_id)  # fail fast on a wrong patient
     library.collect_garbage()
@@ -171,7 +244,7 @@ def import_items(library: Library, patient_id: int, items: Sequence[ImportItem],
     visits: set[int] = set()
     cancelled = False
     for index, item in enumerate(items):
-        yield Progress(index, len(items), item.path.name)
+        yield Progress(index, len(items), display_path(item.path.name))
         if cancel is not None and cancel.cancelled:  # after the yield: the caller may cancel there
             cancelled = True
             break
@@ -235,7 +308,7 @@ def _import_one(library: Library, patient_id: int,
             row = PhotoRow(visit_id=visit.id, view=item.view.value, captured_at=captured,
                            capture_source=source.value, sha256=sha, size_bytes=stored.size_bytes,
                            width=info.width, height=info.height, media_type=info.media_type,
-                           original_name=path.name[:500])
+                           original_name=display_path(path.name)[:500])
             session.add(row)
             session.flush()
             photo = repo.to_photo(row, patient_id)
@@ -277,5 +350,5 @@ def ensure_thumbnail(library: Library, photo: Photo, size: int = THUMBNAIL_SIZE)
 
 
 __all__ = ["Duplicate", "ImportItem", "ImportReport", "Imported", "Rejected", "ScannedFile",
-           "detect_capture_time", "ensure_thumbnail", "expand_paths", "import_items",
-           "import_paths", "scan"]
+           "detect_capture_time", "display_path", "ensure_thumbnail", "expand_paths",
+           "import_items", "import_paths", "scan"]

@@ -128,6 +128,7 @@ def update_treatment(library: Library, event_id: int, fields: TreatmentFields) -
 
 
 def _fill_treatment(row: TreatmentEventRow, fields: TreatmentFields) -> None:
+    repo.check_event_date(fields.date, "treatment date")
     row.date = fields.date
     row.product, row.lot, row.dose = fields.product, fields.lot, fields.dose
     row.device_settings, row.clinician, row.notes = (fields.device_settings, fields.clinician,
@@ -155,6 +156,7 @@ def delete_treatment(library: Library, event_id: int) -> None:
 def add_visit(library: Library, patient_id: int, visited_at: datetime, notes: str = "") -> Visit:
     if visited_at.tzinfo is None:
         raise ValueError("visit time must carry a timezone")
+    repo.check_event_date(visited_at.date(), "visit date")
     with library.session() as session:
         repo.patient_row(session, patient_id)
         row = VisitRow(patient_id=patient_id, visited_at=visited_at.astimezone(timezone.utc),
@@ -170,6 +172,7 @@ def add_visit(library: Library, patient_id: int, visited_at: datetime, notes: st
 def update_visit(library: Library, visit_id: int, visited_at: datetime, notes: str) -> Visit:
     if visited_at.tzinfo is None:
         raise ValueError("visit time must carry a timezone")
+    repo.check_event_date(visited_at.date(), "visit date")
     with library.session() as session:
         row = repo.visit_row(session, visit_id)
         was = row.visited_at

@@ -92,7 +92,7 @@ class PhotoStore:
             return StoredFile(sha, size, final, created=True)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            raise StoreError(_describe_os_error(exc, self.root)) from exc
+            raise StoreError(_describe_os_error(exc, self.root, source)) from exc
 
     def remove(self, sha256: str) -> None:
         path = self._find(sha256)
@@ -168,9 +168,11 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _describe_os_error(exc: OSError, root: Path) -> str:
+def _describe_os_error(exc: OSError, root: Path, source: Path) -> str:
     import errno
 
+    if isinstance(exc.filename, (str, bytes)) and os.fsdecode(exc.filename) == str(source):
+        return f"cannot read the file: {exc.strerror or exc}"  # the source, not the library
     if exc.errno == errno.ENOSPC:
         return f"the disk holding the library ({root}) is full"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):

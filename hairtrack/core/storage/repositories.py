@@ -6,6 +6,7 @@ outside storage can lazily touch the database from the wrong thread.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import func, or_, select
@@ -97,6 +98,7 @@ def _mrn_clash(session: Session, mrn: str, patient_id: int | None = None) -> Non
 def add_patient(session: Session, mrn: str, name: str, date_of_birth: date | None = None,
                 sex: Sex = Sex.UNKNOWN, notes: str = "") -> Patient:
     mrn, name = _required_identity(mrn, name)
+    check_birth_date(date_of_birth)
     _mrn_clash(session, mrn)
     row = PatientRow(mrn=mrn, name=name, date_of_birth=date_of_birth, sex=sex.value, notes=notes)
     session.add(row)
@@ -110,13 +112,44 @@ def _required_identity(mrn: str, name: str) -> tuple[str, str]:
         raise ValueError("a patient needs an MRN / external id")
     if not name:
         raise ValueError("a patient needs a name")
+    _check_text("MRN / external id", mrn, PatientRow.mrn.type.length)
+    _check_text("name", name, PatientRow.name.type.length)
     return mrn, name
+
+
+def _check_text(what: str, text: str, limit: int | None) -> None:
+    """Typed text is stored as typed, unless no database or report could hold it."""
+    if limit is not None and len(text) > limit:
+        raise ValueError(f"the {what} is too long ({len(text)} characters, at most {limit})")
+    for char in text:
+        # Cc: line breaks, tabs, NUL; Cs: bytes a terminal could not decode (from argv)
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            raise ValueError(f"the {what} contains {char!a}, which is not printable text")
+
+
+EARLIEST_DATE = date(1900, 1, 1)
+
+
+def check_birth_date(day: date | None) -> None:
+    if day is not None and day > date.today():
+        raise ValueError(f"the date of birth {day.isoformat()} is in the future")
+    if day is not None and day < EARLIEST_DATE:
+        raise ValueError(f"the date of birth {day.isoformat()} is before 1900")
+
+
+def check_event_date(day: date, what: str) -> None:
+    """Visits and treatments: from 1900 to a year ahead (a planned session); else a typo."""
+    latest = date.today() + timedelta(days=366)
+    if not EARLIEST_DATE <= day <= latest:
+        raise ValueError(f"the {what} {day.isoformat()} is not plausible (expected a date "
+                         f"between {EARLIEST_DATE.isoformat()} and {latest.isoformat()})")
 
 
 def update_patient(session: Session, patient_id: int, *, mrn: str, name: str,
                    date_of_birth: date | None, sex: Sex, notes: str) -> Patient:
     row = patient_row(session, patient_id)
     mrn, name = _required_identity(mrn, name)
+    check_birth_date(date_of_birth)
     _mrn_clash(session, mrn, patient_id)
     row.mrn, row.name, row.date_of_birth = mrn, name, date_of_birth
     row.sex, row.notes = sex.value, notes
