@@ -9,6 +9,7 @@ so a cancelled or failed export never leaves a half-written report behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -21,8 +22,9 @@ from PySide6.QtGui import QImage, QPageLayout, QPainter, QPdfWriter
 
 from hairtrack import __version__
 from hairtrack.core.domain import View
-from hairtrack.core.library import Library
+from hairtrack.core.library import Library, LibraryError
 from hairtrack.core.progress import CancelToken, Progress, Task
+from hairtrack.core.services import audit_log
 from hairtrack.report import images
 from hairtrack.report import painter_utils as pu
 from hairtrack.report.chart import ChartDrawing, prepare_chart
@@ -117,6 +119,10 @@ def export_report(library: Library, patient_id: int, path: Path | str, options: 
             painter.end()
         pending.unlink(missing_ok=True)
         raise
+    kind = "de-identified report" if data.subject.deidentified else "report"
+    with contextlib.suppress(LibraryError):  # read-only or busy: the report is still good
+        library.record(audit_log.Action.EXPORT, "report", patient_id,
+                       f"exported a {kind} ({len(pages)} pages) to {target.name}", patient_id)
     yield Progress(steps, steps, "done")
     count = sum(_image_count(p) for p in pictures.values()) + (1 if logo is not None else 0)
     return ReportResult(target, len(pages), target.stat().st_size,

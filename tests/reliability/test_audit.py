@@ -14,6 +14,9 @@ from sqlalchemy.exc import DatabaseError
 from hairtrack.core.library import DB_FILENAME, Library
 from hairtrack.core.progress import run_task
 from hairtrack.core.services import audit_log, importer, records, trash
+from hairtrack.report.export import export_report
+from hairtrack.report.model import ReportOptions
+from hairtrack.settings import ClinicDetails
 
 
 def actions(library: Library) -> list[tuple[str, str]]:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from hairtrack.core.library import Library
 from hairtrack.core.storage import audit
-from hairtrack.core.storage.audit import AuditEntry, ChainProblem
+from hairtrack.core.storage.audit import Action, AuditEntry, ChainProblem
 
-__all__ = ["AuditEntry", "ChainProblem", "entries", "export_csv", "verify"]
+__all__ = ["Action", "AuditEntry", "ChainProblem", "entries", "export_csv", "verify"]
 
 COLUMNS = ("seq", "time_utc", "actor", "action", "entity", "entity_id", "patient_id", "summary")
 
@@ -47,7 +47,7 @@ def export_csv(library: Library, target: Path, patient_id: int | None = None) ->
         os.replace(pending, target)
     finally:
         pending.unlink(missing_ok=True)
-    library.record(audit.Action.EXPORT, "audit-log", None,
+    library.record(Action.EXPORT, "audit-log", None,
                    f"exported {len(rows)} audit entries to {target.name}", patient_id)
     return len(rows)
 
