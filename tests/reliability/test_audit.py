@@ -140,3 +140,18 @@ def test_a_failed_change_leaves_no_entry(library: Library) -> None:
     with pytest.raises((DatabaseError, ValueError)):
         records.add_patient(library, "", "No MRN")
     assert len(audit_log.entries(library)) == 1
+
+
+def test_report_export_is_logged(library: Library, scalp_photos: list[Path], tmp_path: Path,
+                                 qapp: object) -> None:
+    patient = records.add_patient(library, "R-1", "Rae")
+    run_task(importer.import_paths(library, patient.id, scalp_photos[:2]))
+    for deidentify in (False, True):
+        run_task(export_report(library, patient.id, tmp_path / f"r{deidentify}.pdf",
+                               ReportOptions(deidentify=deidentify),
+                               ClinicDetails("Clinic", None, "Dr. A", "A4")))
+    exports = [e for e in audit_log.entries(library) if e.action == "export"]
+    assert [e.summary.split(" (")[0] for e in exports] == [
+        "exported a de-identified report", "exported a report"]
+    assert {e.patient_id for e in exports} == {patient.id}
+    assert audit_log.verify(library) == []
