@@ -10,7 +10,7 @@ import math
 import cv2
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from hairtrack.core.imaging import roi
@@ -41,11 +41,15 @@ def test_fewer_than_three_points_is_an_empty_region(polygon: list[tuple[float, f
 
 @given(st.lists(st.floats(-50, 170), min_size=3, max_size=8), st.floats(-1, 1), st.floats(-50, 50),
        shapes)
+@example(ts=[0.0, 1.0, 29.0], slope=0.0625, offset=0.0, shape=(3, 30))  # found in CI
 def test_a_polygon_on_a_line_covers_at_most_a_line_of_pixels(
         ts: list[float], slope: float, offset: float, shape: tuple[int, int]) -> None:
     polygon = [(t, slope * t + offset) for t in ts]
     mask = roi.polygon_to_mask(polygon, shape)
-    assert np.count_nonzero(mask) <= (max(ts) - min(ts)) * math.hypot(1, slope) + 2
+    # a digital line touches at most one extra pixel per column where it crosses a row
+    # boundary, and the outline there and back may round differently: a few pixels more
+    # than its length, never an area (found: [0, 1, 29] at slope 1/16 fills 32 pixels)
+    assert np.count_nonzero(mask) <= (max(ts) - min(ts)) * (1 + abs(slope)) + 3
 
 
 @given(st.floats(10, 110), st.floats(-1, 1), st.floats(1e8, 1e11))
