@@ -67,3 +67,36 @@ def local_zone() -> Iterator[Callable[[str], None]]:
         else:
             os.environ["TZ"] = old
         time.tzset()
+
+
+@pytest.fixture
+def store_disk_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on every copy into a photo store fails with ENOSPC, as on a full disk."""
+    import errno
+    from typing import Any
+
+    from hairtrack.core.storage import photo_store
+
+    class FullDisk:
+        def __init__(self, handle: Any) -> None:
+            self.handle = handle
+
+        def __enter__(self) -> FullDisk:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
+        def write(self, _data: bytes) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.handle, name)
+
+    real_new = photo_store._private_new
+
+    def fake_new(path: Path) -> Any:
+        assert path.name.startswith(photo_store._TMP_PREFIX)
+        return FullDisk(real_new(path))
+
+    monkeypatch.setattr(photo_store, "_private_new", fake_new)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import errno
-import os
 import sqlite3
 from collections.abc import Callable
 from datetime import date
@@ -17,7 +15,7 @@ from hairtrack.cli.main import main
 from hairtrack.core.library import DB_FILENAME, Library, LibraryBusy, LibraryError
 from hairtrack.core.progress import run_task
 from hairtrack.core.services import audit_log, doctor, importer, records, trash
-from hairtrack.core.storage import database, photo_store
+from hairtrack.core.storage import database
 
 
 def snapshot(library: Library) -> tuple[Any, ...]:
@@ -47,27 +45,9 @@ def database_is_full(library: Library) -> Callable[..., None]:
 
 
 def test_full_disk_while_copying_rejects_each_file_and_changes_nothing(
-        stocked: Library, scalp_photos: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+        stocked: Library, scalp_photos: list[Path], request: pytest.FixtureRequest) -> None:
     before = snapshot(stocked)
-
-    class Full:
-        def __init__(self, handle: Any) -> None:
-            self.handle = handle
-
-        def __enter__(self) -> Full:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self.handle.close()
-
-        def write(self, _data: bytes) -> int:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self.handle, name)
-
-    real_new = photo_store._private_new
-    monkeypatch.setattr(photo_store, "_private_new", lambda path: Full(real_new(path)))
+    request.getfixturevalue("store_disk_full")  # only now: `stocked` needed a working disk
     (patient,) = records.list_patients(stocked)
     report = run_task(importer.import_paths(stocked, patient.id, scalp_photos[2:5]))
     assert report.imported == () and len(report.rejected) == 3

@@ -95,31 +95,8 @@ def test_missing_source_is_a_store_error_and_leaves_nothing(store: PhotoStore,
     assert [p for p in store.root.rglob("*") if p.is_file()] == []
 
 
-def test_full_disk(store: PhotoStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk(store: PhotoStore, store_disk_full: None) -> None:
     """ENOSPC while writing the temporary copy: a clear message and no leftovers."""
-    class FullDisk:
-        def __init__(self, handle: Any) -> None:
-            self.handle = handle
-
-        def __enter__(self) -> FullDisk:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self.handle.close()
-
-        def write(self, _data: bytes) -> int:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self.handle, name)
-
-    real_new = photo_store._private_new
-
-    def fake_new(path: Path) -> Any:
-        assert path.name.startswith(photo_store._TMP_PREFIX)
-        return FullDisk(real_new(path))
-
-    monkeypatch.setattr(photo_store, "_private_new", fake_new)
     with pytest.raises(StoreError, match="full") as caught:
         store.add(photos(1)[0])
     assert str(store.root) in str(caught.value)
