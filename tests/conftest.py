@@ -1,4 +1,10 @@
-"""Test-wide set-up: Qt must never need a display, and each test gets its own library."""
+"""Test-wide set-up: Qt must never need a display, and each test gets its own library.
+
+A library's database is SQLite unless a test directory overrides `database_url`
+with `backend_database_url` (tests/core does), which runs each test once on
+SQLite and once on a fresh database of the PostgreSQL server named by
+HAIRTRACK_TEST_POSTGRES_URL (scripts/run-tests.sh starts a throwaway one).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import gc
 import os
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,8 +23,14 @@ os.environ.pop("HAIRTRACK_LIBRARY", None)
 os.environ.pop("HAIRTRACK_DATABASE_URL", None)
 
 import pytest
+from sqlalchemy import create_engine, make_url, text
 
 from hairtrack.core.library import Library
+
+#: An admin URL of a PostgreSQL server the tests may create databases on.
+POSTGRES_ENV = "HAIRTRACK_TEST_POSTGRES_URL"
+#: Set (as CI does) to make a missing server an error instead of a skip.
+REQUIRE_POSTGRES_ENV = "HAIRTRACK_REQUIRE_POSTGRES"
 
 DATA = Path(__file__).parent / "data"
 SCALP_PHOTOS = DATA / "scalp-photos"
@@ -35,9 +48,87 @@ def _collect_garbage_on_the_main_thread() -> Iterator[None]:
     gc.collect()
 
 
+class PostgresServer:
+    """Creates one database per test, copied from a template migrated once per session."""
+
+    TEMPLATE = "hairtrack_template"
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = make_url(admin_url)
+        self.engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        self._template_ready = False
+
+    def url(self, database: str) -> str:
+        return self.admin_url.set(database=database).render_as_string(hide_password=False)
+
+    def _execute(self, sql: str) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text(sql))
+
+    def _ensure_template(self, scratch: Path) -> None:
+        if self._template_ready:
+            return
+        self._execute(f"DROP DATABASE IF EXISTS {self.TEMPLATE} WITH (FORCE)")
+        self._execute(f"CREATE DATABASE {self.TEMPLATE}")
+        Library.open(scratch, self.url(self.TEMPLATE)).close()  # runs every migration
+        self._template_ready = True
+
+    def create_database(self, scratch: Path, *, migrated: bool = True) -> str:
+        """A new empty database (at the schema head, or bare), returned as a URL."""
+        if migrated:
+            self._ensure_template(scratch)
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        template = f" TEMPLATE {self.TEMPLATE}" if migrated else ""
+        self._execute(f"CREATE DATABASE {name}{template}")
+        return self.url(name)
+
+    def drop_database(self, url: str) -> None:
+        self._execute(f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        message = f"no PostgreSQL server for the tests ({POSTGRES_ENV} is not set)"
+        if os.environ.get(REQUIRE_POSTGRES_ENV):
+            pytest.fail(message)
+        pytest.skip(message)
+    server = PostgresServer(url)
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def library(tmp_path: Path) -> Iterator[Library]:
-    lib = Library.open(tmp_path / "library")
+def postgres_url(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory,
+                 ) -> Iterator[str]:
+    """A fresh PostgreSQL database at the schema head, dropped after the test."""
+    url = postgres_server.create_database(tmp_path_factory.mktemp("pg-template"))
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture
+def database_url() -> str | None:
+    """The library's database: None is the SQLite file inside the library folder."""
+    return None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_database_url(request: pytest.FixtureRequest) -> str | None:
+    """Both backends in turn; a directory's conftest maps `database_url` onto this."""
+    if request.param == "sqlite":
+        return None
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def library(tmp_path: Path, database_url: str | None) -> Iterator[Library]:
+    lib = Library.open(tmp_path / "library", database_url)
     yield lib
     lib.close()
 
