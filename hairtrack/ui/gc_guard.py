@@ -22,6 +22,7 @@ class GuiThreadGarbageCollector(QObject):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.check)
         self._timer.start(interval_ms)
+        self._was_enabled = gc.isenabled()  # restored by stop(): tests keep it off throughout
         gc.disable()
 
     def check(self) -> None:
@@ -33,5 +34,6 @@ class GuiThreadGarbageCollector(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
-        gc.enable()
+        if self._was_enabled:
+            gc.enable()
         gc.collect()
