@@ -103,6 +103,8 @@ class Patient:
     notes: str
     created_at: datetime
     updated_at: datetime
+    #: The row version this copy was read at; an edit sends it back (optimistic locking).
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class TreatmentEvent:
     device_settings: str = ""
     clinician: str = ""
     notes: str = ""
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class Visit:
     visited_at: datetime
     notes: str = ""
     photo_count: int = 0
+    version: int = 1
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from platformdirs import user_data_path
-from sqlalchemy import Engine, select
+from sqlalchemy import URL, Engine, select
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from hairtrack.core.storage import audit, database, permissions
+from hairtrack.core.storage import audit, database, permissions, write_lock
 from hairtrack.core.storage.models import PhotoRow
-from hairtrack.core.storage.photo_store import PhotoStore
+from hairtrack.core.storage.photo_store import PhotoStore, is_temporary
+from hairtrack.core.storage.repositories import ChangedElsewhere
 from hairtrack.core.storage.soft_delete import including_deleted
 
 LIBRARY_ENV = "HAIRTRACK_LIBRARY"
@@ -57,13 +59,24 @@ def _close_folder(root: Path) -> None:
                 os.chmod(root, permissions.PRIVATE_DIR)
 
 
-def _explain(exc: OperationalError, root: Path) -> LibraryError | None:
+def describe_url(url: URL) -> str:
+    """How a message names a database server, without its password."""
+    host = url.host or "localhost"
+    return f"{url.get_backend_name()} server {host}:{url.port or 'default port'}/{url.database}"
+
+
+def _explain(exc: OperationalError, root: Path, url: URL) -> LibraryError | None:
     """A database failure a user can act on, or None for a bug that should surface."""
     text = str(exc.orig).lower()
-    if "locked" in text or "busy" in text:
-        return LibraryBusy(f"the library at {root} is busy: another HairTrack window or "
-                           "command is writing to it. Nothing was changed; try again in a "
-                           "moment")
+    if any(word in text for word in ("locked", "busy", "lock timeout", "deadlock")):
+        return LibraryBusy(f"the library at {root} is busy: another HairTrack window, "
+                           "desktop or command is writing to it. Nothing was changed; try "
+                           "again in a moment")
+    if url.get_backend_name() != "sqlite" and any(word in text for word in (
+            "connect", "connection", "server closed", "terminating", "timeout expired")):
+        return LibraryError(f"lost the connection to the {describe_url(url)}; nothing was "
+                            "changed. Check the network and that the server is running, "
+                            "then try again")
     if "disk is full" in text or "database or disk is full" in text:
         return LibraryError(f"the disk holding the library ({root}) is full; nothing was "
                             "changed. Free some space and try again")
@@ -117,9 +130,14 @@ class Library:
         try:
             yield session
             session.commit()
+        except StaleDataError as exc:
+            session.rollback()
+            raise ChangedElsewhere("the record was changed by someone else at the same "
+                                   "moment; nothing was changed. Reload it and try "
+                                   "again") from exc
         except OperationalError as exc:
             session.rollback()
-            explained = _explain(exc, self.root)
+            explained = _explain(exc, self.root, self.engine.url)
             if explained is None:
                 raise
             raise explained from exc
@@ -138,14 +156,39 @@ class Library:
             audit.append(session, self.actor, action, entity, entity_id, summary, patient_id)
 
     def collect_garbage(self, grace_seconds: float | None = None) -> int:
-        """Remove store files that no photo row references (crash leftovers)."""
+        """Remove store files that no photo row references (crash leftovers).
+
+        The store may be shared by several desktops: candidates are found without
+        a lock, then checked again and deleted under the write lock, which is also
+        what an import holds while it checks its file is there and adds its row.
+        """
         if self.read_only:
             return 0
         with self.session() as session:
             referenced = set(session.scalars(select(PhotoRow.sha256)
                                              .execution_options(**including_deleted())))
         kwargs = {} if grace_seconds is None else {"grace_seconds": grace_seconds}
-        return len(self.store.collect_garbage(referenced, **kwargs))
+        candidates = self.store.garbage(referenced, **kwargs)
+        if not candidates:
+            return 0
+        with self.session() as session:
+            write_lock.acquire(session)
+            hashes = {path.name[:64] for path in candidates}
+            claimed = set(session.scalars(select(PhotoRow.sha256)
+                                          .where(PhotoRow.sha256.in_(hashes))
+                                          .execution_options(**including_deleted())))
+            removed = self.store.discard(p for p in candidates
+                                         if is_temporary(p) or p.name[:64] not in claimed)
+        return len(removed)
+
+    def discard_unreferenced(self, sha256: str) -> None:
+        """Delete a stored original unless a photo row (of any desktop) references it."""
+        with self.session() as session:
+            write_lock.acquire(session)
+            claimed = session.scalar(select(PhotoRow.id).where(PhotoRow.sha256 == sha256)
+                                     .execution_options(**including_deleted()))
+            if claimed is None:
+                self.store.remove(sha256)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -189,7 +232,10 @@ class Library:
             raise LibraryError(str(exc)) from exc
         except SQLDatabaseError as exc:  # e.g. "file is not a database", locked, unreadable
             engine.dispose()
-            raise LibraryError(f"cannot open the library database: {exc.orig}") from exc
+            where = ("library database" if engine.url.get_backend_name() == "sqlite"
+                     else describe_url(engine.url))
+            reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else exc
+            raise LibraryError(f"cannot open the {where}: {reason}") from exc
         library = cls(path, engine, database.make_session_factory(engine),
                       PhotoStore(path / "photos"), read_only=read_only)
         return library

@@ -62,8 +62,9 @@ def test_deleted_patient_keeps_its_mrn_and_is_restored_whole(library: Library,
     trash.restore(library, trash.Kind.PATIENT, patient_id)
     after = records.patient_record(library, patient_id)
     assert after.patient.updated_at > before.patient.updated_at  # deleting is a change
-    assert replace(after, patient=replace(after.patient,
-                                          updated_at=before.patient.updated_at)) == before
+    assert after.patient.version == before.patient.version + 2  # ... and so is restoring
+    assert replace(after, patient=replace(after.patient, updated_at=before.patient.updated_at,
+                                          version=before.patient.version)) == before
 
 
 def test_restoring_a_photo_restores_the_visit_and_patient_it_needs(library: Library,

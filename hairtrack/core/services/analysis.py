@@ -34,7 +34,7 @@ from hairtrack.core.services.analysis_work import (
     analyse_photo_via,
     parameters,
 )
-from hairtrack.core.storage import audit
+from hairtrack.core.storage import audit, write_lock
 from hairtrack.core.storage import repositories as repo
 from hairtrack.core.storage.audit import Action
 from hairtrack.core.storage.models import ManualAlignmentRow, MeasurementRow, PhotoRow, VisitRow
@@ -205,7 +205,9 @@ def _aligned_matrices(library: Library, photo_ids: list[int]) -> dict[int, list[
 
 
 def _store(library: Library, job: PhotoJob, outcome: PhotoOutcome) -> None:
+    """Insert or update the photo's one measurement; desktops analysing it at once take turns."""
     with library.session() as session:
+        write_lock.acquire(session)
         row = session.scalar(select(MeasurementRow).where(MeasurementRow.photo_id == job.photo_id))
         if row is None:
             row = MeasurementRow(photo_id=job.photo_id)

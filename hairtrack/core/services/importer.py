@@ -20,15 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from hairtrack.core.domain import CaptureSource, Photo, View
 from hairtrack.core.imaging import io
 from hairtrack.core.library import Library, LibraryError
 from hairtrack.core.progress import CancelToken, Progress, Task
-from hairtrack.core.storage import audit, permissions
+from hairtrack.core.storage import audit, permissions, write_lock
 from hairtrack.core.storage import repositories as repo
 from hairtrack.core.storage.audit import Action
-from hairtrack.core.storage.models import PhotoRow
+from hairtrack.core.storage.models import PhotoRow, VisitRow
 from hairtrack.core.storage.photo_store import StoreError, sha256_of
 
 THUMBNAIL_SIZE = 320
@@ -270,12 +271,9 @@ def _import_one(library: Library, patient_id: int,
     except OSError as exc:
         return Rejected(path, f"cannot read file: {exc.strerror or exc}")
     with library.session() as session:
-        existing = repo.photo_by_hash(session, sha)
-        if existing is not None:
-            if repo.in_trash(session, existing):
-                return Rejected(path, "this photo is in the trash (it was deleted); restore it "
-                                      "from the trash instead of importing it again")
-            return Duplicate(path, existing.id, sha)
+        known = _already_stored(session, path, sha)
+    if known is not None:
+        return known
     try:
         info = io.validate_image(path)
     except io.ImageError as exc:
@@ -293,18 +291,19 @@ def _import_one(library: Library, patient_id: int,
         return Rejected(path, f"could not store the photo: {exc}")
     if stored.sha256 != sha:
         if stored.created:
-            library.store.remove(stored.sha256)
+            library.discard_unreferenced(stored.sha256)
         return Rejected(path, "file changed while it was being imported; try again")
     try:
         with library.session() as session:
-            if item.visit_id is not None:
-                visit = repo.visit_row(session, item.visit_id)
-                if visit.patient_id != patient_id:
-                    raise repo.Conflict(f"visit {item.visit_id} belongs to another patient")
-            else:
-                day = item.visit_date or captured.astimezone().date()
-                visit = repo.visit_on_date(session, patient_id, day,
-                                           None if item.visit_date else captured)
+            # Under the write lock, another desktop's import of this file (or its garbage
+            # collection of an old copy) has either committed or not started.
+            write_lock.acquire(session)
+            known = _already_stored(session, path, sha)
+            if known is not None:
+                return known
+            if not library.store.holds(sha):
+                library.store.add(path)
+            visit = _target_visit(session, patient_id, item, captured)
             row = PhotoRow(visit_id=visit.id, view=item.view.value, captured_at=captured,
                            capture_source=source.value, sha256=sha, size_bytes=stored.size_bytes,
                            width=info.width, height=info.height, media_type=info.media_type,
@@ -316,19 +315,36 @@ def _import_one(library: Library, patient_id: int,
                          f"imported {row.original_name} ({item.view.value}, "
                          f"{source.value} time {captured.isoformat(timespec='seconds')})",
                          patient_id)
-    except (IntegrityError, OperationalError, LibraryError, repo.NotFound,
+    except (IntegrityError, OperationalError, LibraryError, StoreError, repo.NotFound,
             repo.Conflict) as exc:
-        if isinstance(exc, IntegrityError):
-            with library.session() as session:
-                again = repo.photo_by_hash(session, sha)
-            if again is not None:  # another import committed it a moment ago: keep its file
-                return Duplicate(path, again.id, sha)
         if stored.created:
-            library.store.remove(sha)
+            with suppress(LibraryError, OperationalError):
+                library.discard_unreferenced(sha)
         reason = str(getattr(exc, "orig", None) or exc)
         return Rejected(path, f"could not record the photo: {reason}")
     _thumbnail_quietly(library, stored.path, sha)
     return Imported(path, photo, note)
+
+
+def _already_stored(session: Session, path: Path, sha: str) -> Duplicate | Rejected | None:
+    existing = repo.photo_by_hash(session, sha)
+    if existing is None:
+        return None
+    if repo.in_trash(session, existing):
+        return Rejected(path, "this photo is in the trash (it was deleted); restore it "
+                              "from the trash instead of importing it again")
+    return Duplicate(path, existing.id, sha)
+
+
+def _target_visit(session: Session, patient_id: int, item: ImportItem,
+                  captured: datetime) -> VisitRow:
+    if item.visit_id is not None:
+        visit = repo.visit_row(session, item.visit_id)
+        if visit.patient_id != patient_id:
+            raise repo.Conflict(f"visit {item.visit_id} belongs to another patient")
+        return visit
+    day = item.visit_date or captured.astimezone().date()
+    return repo.visit_on_date(session, patient_id, day, None if item.visit_date else captured)
 
 
 def _thumbnail_quietly(library: Library, original: Path, sha: str) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from hairtrack.core.domain import AlignmentQuality, Measurement, Region, View
 from hairtrack.core.library import Library
-from hairtrack.core.storage import audit
+from hairtrack.core.storage import audit, write_lock
 from hairtrack.core.storage import repositories as repo
 from hairtrack.core.storage.audit import Action
 from hairtrack.core.storage.models import ManualAlignmentRow, MeasurementRow, PhotoRow, VisitRow
@@ -68,6 +68,7 @@ def set_manual_alignment(library: Library, photo_id: int, reference_points: Sequ
     if len(reference_points) < 3:
         raise ValueError("manual alignment needs at least 3 landmark pairs")
     with library.session() as session:
+        write_lock.acquire(session)  # one row per photo, whoever saves first
         photo = repo.photo_row(session, photo_id)
         patient_id = photo.visit.patient_id
         baseline_id = repo.baseline_ids(session, patient_id)[View(photo.view)]

@@ -18,9 +18,9 @@ from hairtrack.core.storage import audit
 from hairtrack.core.storage import repositories as repo
 from hairtrack.core.storage.audit import Action
 from hairtrack.core.storage.models import TreatmentEventRow, ViewSettingsRow, VisitRow
-from hairtrack.core.storage.repositories import Conflict, NotFound
+from hairtrack.core.storage.repositories import ChangedElsewhere, Conflict, NotFound
 
-__all__ = ["Conflict", "NotFound", "PatientRecord", "TreatmentFields"]
+__all__ = ["ChangedElsewhere", "Conflict", "NotFound", "PatientRecord", "TreatmentFields"]
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,14 @@ def add_patient(library: Library, mrn: str, name: str, date_of_birth: date | Non
 
 
 def update_patient(library: Library, patient_id: int, *, mrn: str, name: str,
-                   date_of_birth: date | None, sex: Sex, notes: str) -> Patient:
+                   date_of_birth: date | None, sex: Sex, notes: str,
+                   expected_version: int | None = None) -> Patient:
+    """`expected_version` is the version the form was filled from; another is a conflict."""
     with library.session() as session:
-        before = repo.to_patient(repo.patient_row(session, patient_id))
+        row = repo.patient_row(session, patient_id)
+        repo.check_version(row, expected_version, f"patient {row.name} (MRN {row.mrn})",
+                           session, "patient", patient_id)
+        before = repo.to_patient(row)
         after = repo.update_patient(session, patient_id, mrn=mrn, name=name,
                                     date_of_birth=date_of_birth, sex=sex, notes=notes)
         changed = [label for label, field in (("MRN", "mrn"), ("name", "name"),
@@ -96,7 +101,10 @@ def treatment_types(library: Library) -> list[TreatmentType]:
 
 def add_treatment_type(library: Library, label: str) -> TreatmentType:
     with library.session() as session:
-        return repo.add_treatment_type(session, label)
+        added = repo.add_treatment_type(session, label)
+        audit.append(session, library.actor, Action.CREATE, "treatment type", None,
+                     f"added treatment type {added.label} ({added.code})")
+        return added
 
 
 def add_treatment(library: Library, patient_id: int, fields: TreatmentFields) -> TreatmentEvent:
@@ -114,9 +122,12 @@ def add_treatment(library: Library, patient_id: int, fields: TreatmentFields) ->
         return event
 
 
-def update_treatment(library: Library, event_id: int, fields: TreatmentFields) -> TreatmentEvent:
+def update_treatment(library: Library, event_id: int, fields: TreatmentFields,
+                     expected_version: int | None = None) -> TreatmentEvent:
     with library.session() as session:
         row = repo.treatment_row(session, event_id)
+        repo.check_version(row, expected_version, "this treatment", session, "treatment",
+                           event_id)
         row.type_code = repo.resolve_treatment_type(session, fields.type).code
         _fill_treatment(row, fields)
         session.flush()
@@ -143,10 +154,13 @@ def _treatment_text(event: TreatmentEvent) -> str:
                                                                  else "")
 
 
-def delete_treatment(library: Library, event_id: int) -> None:
+def delete_treatment(library: Library, event_id: int,
+                     expected_version: int | None = None) -> None:
     """Treatment events are deleted at once; the audit entry keeps everything they said."""
     with library.session() as session:
         row = repo.treatment_row(session, event_id)
+        repo.check_version(row, expected_version, "this treatment", session, "treatment",
+                           event_id)
         event, patient_id = repo.to_treatment(row), row.patient_id
         session.delete(row)
         audit.append(session, library.actor, Action.DELETE, "treatment", event_id,
@@ -169,12 +183,15 @@ def add_visit(library: Library, patient_id: int, visited_at: datetime, notes: st
         return visit
 
 
-def update_visit(library: Library, visit_id: int, visited_at: datetime, notes: str) -> Visit:
+def update_visit(library: Library, visit_id: int, visited_at: datetime, notes: str,
+                 expected_version: int | None = None) -> Visit:
     if visited_at.tzinfo is None:
         raise ValueError("visit time must carry a timezone")
     repo.check_event_date(visited_at.date(), "visit date")
     with library.session() as session:
         row = repo.visit_row(session, visit_id)
+        repo.check_version(row, expected_version, f"the visit of {_day(row.visited_at)}",
+                           session, "visit", visit_id)
         was = row.visited_at
         row.visited_at, row.notes = visited_at.astimezone(timezone.utc), notes
         session.flush()

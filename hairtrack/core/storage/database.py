@@ -23,7 +23,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hairtrack.core.storage import permissions, soft_delete
+from hairtrack.core.storage import permissions, soft_delete, write_lock
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -49,7 +49,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url, future=True)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, future=True)
+    else:
+        # A server may restart or drop idle connections: test each before reuse. A writer
+        # waits for another desktop's lock as long as SQLite would, then gives up clearly.
+        connect_args = {}
+        if url.startswith("postgresql"):
+            connect_args = {"options": f"-c lock_timeout={int(BUSY_TIMEOUT_MS)}",
+                            "connect_timeout": 10}
+        engine = create_engine(url, future=True, pool_pre_ping=True,
+                               connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -58,6 +68,7 @@ def make_engine(url: str) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     factory = sessionmaker(engine, expire_on_commit=False)
     soft_delete.install(factory)
+    write_lock.install(factory)
     return factory
 
 

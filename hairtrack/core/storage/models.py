@@ -23,9 +23,16 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    declared_attr,
+    mapped_column,
+    relationship,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -78,7 +85,22 @@ class Trashable:
     deleted_by: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
-class PatientRow(Trashable, Base):
+class Versioned:
+    """Rows people edit: every ORM UPDATE checks and bumps `version` (migration 0003).
+
+    An UPDATE that finds another version raises StaleDataError, which
+    `Library.session()` reports as "changed by someone else"; services also
+    compare the version a form was opened with before they write.
+    """
+
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
+
+
+class PatientRow(Versioned, Trashable, Base):
     __tablename__ = "patients"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -106,7 +128,7 @@ class TreatmentTypeRow(Base):
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class TreatmentEventRow(Base):
+class TreatmentEventRow(Versioned, Base):
     __tablename__ = "treatment_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -126,7 +148,7 @@ class TreatmentEventRow(Base):
     type: Mapped[TreatmentTypeRow] = relationship()
 
 
-class VisitRow(Trashable, Base):
+class VisitRow(Versioned, Trashable, Base):
     __tablename__ = "visits"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -140,7 +162,7 @@ class VisitRow(Trashable, Base):
         back_populates="visit", cascade="all, delete-orphan", order_by="PhotoRow.captured_at")
 
 
-class PhotoRow(Trashable, Base):
+class PhotoRow(Versioned, Trashable, Base):
     __tablename__ = "photos"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -159,7 +181,7 @@ class PhotoRow(Trashable, Base):
     visit: Mapped[VisitRow] = relationship(back_populates="photos")
 
 
-class ViewSettingsRow(Base):
+class ViewSettingsRow(Versioned, Base):
     """Per patient and view: the chosen baseline photo and the drawn region."""
 
     __tablename__ = "view_settings"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -67,7 +68,8 @@ class PhotoStore:
 
     def add(self, source: Path) -> StoredFile:
         """Copy `source` in atomically, hashing while copying (one read)."""
-        tmp = self.root / f"{_TMP_PREFIX}{os.getpid()}-{time.monotonic_ns()}"
+        # Unique across the desktops sharing this store, not only among local processes.
+        tmp = self.root / f"{_TMP_PREFIX}{os.getpid()}-{secrets.token_hex(8)}"
         digest = hashlib.sha256()
         size = 0
         try:
@@ -104,18 +106,21 @@ class PhotoStore:
             return set()
         return {p.name[:64] for p in self.root.glob("??/*") if not p.name.startswith(_TMP_PREFIX)}
 
-    def collect_garbage(self, referenced: Iterable[str],
-                        grace_seconds: float = _GRACE_SECONDS) -> list[Path]:
-        """Delete stale temporaries and files no photo row references.
+    def holds(self, sha256: str) -> bool:
+        return self._find(sha256) is not None
 
-        Files younger than `grace_seconds` are kept: they may belong to an
-        import that another process is about to commit.
+    def garbage(self, referenced: Iterable[str],
+                grace_seconds: float = _GRACE_SECONDS) -> list[Path]:
+        """Stale temporaries and files no photo row references, older than the grace time.
+
+        Younger files are left alone: they may belong to an import that another
+        process (or another desktop on a shared store) is about to commit.
         """
         keep = set(referenced)
         now = time.time()
-        removed: list[Path] = []
+        found: list[Path] = []
         if not self.root.is_dir():
-            return removed
+            return found
         for path in self.root.rglob("*"):
             try:
                 if not path.is_file():
@@ -123,17 +128,30 @@ class PhotoStore:
                 stale = now - path.stat().st_mtime >= grace_seconds
             except OSError:  # renamed or removed meanwhile by an import in another process
                 continue
-            if path.name.startswith(_TMP_PREFIX):
-                orphan = stale
-            else:
-                orphan = path.name[:64] not in keep and stale
-            if orphan:
-                try:
-                    _unlink(path)
-                    removed.append(path)
-                except OSError:
-                    continue  # read-only library: leave it for a writable session
+            if stale and (path.name.startswith(_TMP_PREFIX) or path.name[:64] not in keep):
+                found.append(path)
+        return found
+
+    def discard(self, paths: Iterable[Path]) -> list[Path]:
+        """Delete these store files; those that cannot be deleted are skipped."""
+        removed: list[Path] = []
+        for path in paths:
+            try:
+                _unlink(path)
+                removed.append(path)
+            except OSError:
+                continue  # gone already, or a read-only library: leave it
         return removed
+
+    def collect_garbage(self, referenced: Iterable[str],
+                        grace_seconds: float = _GRACE_SECONDS) -> list[Path]:
+        """Delete what `garbage` finds; Library.collect_garbage is the multi-desktop-safe one."""
+        return self.discard(self.garbage(referenced, grace_seconds))
+
+
+def is_temporary(path: Path) -> bool:
+    """A half-copied original (an import's temporary), not a stored photo."""
+    return path.name.startswith(_TMP_PREFIX)
 
 
 def _private_new(path: Path) -> BinaryIO:

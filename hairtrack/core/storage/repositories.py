@@ -22,11 +22,14 @@ from hairtrack.core.domain import (
     View,
     Visit,
 )
+from hairtrack.core.storage import write_lock
 from hairtrack.core.storage.models import (
+    AuditRow,
     PatientRow,
     PhotoRow,
     TreatmentEventRow,
     TreatmentTypeRow,
+    Versioned,
     ViewSettingsRow,
     VisitRow,
 )
@@ -41,21 +44,45 @@ class Conflict(ValueError):
     """The change would break a uniqueness rule (e.g. a second patient with one MRN)."""
 
 
+class ChangedElsewhere(Conflict):
+    """Someone else (another desktop) changed the record since this copy was read."""
+
+
+def check_version(row: Versioned, expected: int | None, what: str, session: Session,
+                  entity: str, entity_id: int) -> None:
+    """Refuse an edit made on a stale copy; None means the caller read it just now."""
+    if expected is None or row.version == expected:
+        return
+    raise ChangedElsewhere(f"{what} was changed by {last_change_by(session, entity, entity_id)} "
+                           "since you opened it; reload to see that change, then make yours "
+                           "again")
+
+
+def last_change_by(session: Session, entity: str, entity_id: int) -> str:
+    """'alice at 14:02' from the audit log, or 'someone else' when it says nothing."""
+    row = session.scalar(select(AuditRow).where(AuditRow.entity == entity,
+                                                AuditRow.entity_id == entity_id)
+                         .order_by(AuditRow.seq.desc()).limit(1))
+    if row is None:
+        return "someone else"
+    return f"{row.actor} at {row.at.astimezone().strftime('%H:%M')}"
+
+
 # ---- conversions --------------------------------------------------------------------------
 
 def to_patient(row: PatientRow) -> Patient:
     return Patient(row.id, row.mrn, row.name, row.date_of_birth, Sex(row.sex), row.notes,
-                   row.created_at, row.updated_at)
+                   row.created_at, row.updated_at, row.version)
 
 
 def to_treatment(row: TreatmentEventRow) -> TreatmentEvent:
     return TreatmentEvent(row.id, row.patient_id, row.date, row.type_code, row.type.label,
                           row.product, row.lot, row.dose, row.device_settings, row.clinician,
-                          row.notes)
+                          row.notes, row.version)
 
 
 def to_visit(row: VisitRow, photo_count: int = 0) -> Visit:
-    return Visit(row.id, row.patient_id, row.visited_at, row.notes, photo_count)
+    return Visit(row.id, row.patient_id, row.visited_at, row.notes, photo_count, row.version)
 
 
 def to_photo(row: PhotoRow, patient_id: int, is_baseline: bool = False) -> Photo:
@@ -81,7 +108,11 @@ def patient_row(session: Session, patient_id: int) -> PatientRow:
 
 
 def _mrn_clash(session: Session, mrn: str, patient_id: int | None = None) -> None:
-    """MRNs are unique across the trash too: a deleted patient can still be restored."""
+    """MRNs are unique across the trash too: a deleted patient can still be restored.
+
+    Checked under the write lock, so two desktops adding one MRN at once cannot both pass.
+    """
+    write_lock.acquire(session)
     query = select(PatientRow).where(PatientRow.mrn == mrn).execution_options(
         **including_deleted())
     if patient_id is not None:
@@ -191,6 +222,7 @@ def add_treatment_type(session: Session, label: str) -> TreatmentType:
     if not label:
         raise ValueError("a treatment type needs a name")
     code = "-".join(label.lower().split())
+    write_lock.acquire(session)
     # Types are looked up by code or label, case-insensitively: both must stay unambiguous.
     clash = session.scalar(select(TreatmentTypeRow.code).where(or_(
         func.lower(TreatmentTypeRow.code).in_([code, label.lower()]),
@@ -233,7 +265,12 @@ def _local_midnight(day: date) -> datetime:
 
 def visit_on_date(session: Session, patient_id: int, day: date,
                   when: datetime | None = None) -> VisitRow:
-    """The patient's visit on `day` (local calendar), created if there is none."""
+    """The patient's visit on `day` (local calendar), created if there is none.
+
+    Looked up under the write lock: two desktops importing that day's photos at once
+    share one visit instead of creating one each.
+    """
+    write_lock.acquire(session)
     start, end = _local_midnight(day), _local_midnight(day + timedelta(days=1))
     row = session.scalar(select(VisitRow).where(VisitRow.patient_id == patient_id,
                                                 VisitRow.visited_at >= start,
@@ -314,8 +351,17 @@ def list_photos(session: Session, patient_id: int) -> list[Photo]:
 
 
 def view_settings(session: Session, patient_id: int, view: View) -> ViewSettingsRow:
-    row = session.scalar(select(ViewSettingsRow).where(ViewSettingsRow.patient_id == patient_id,
-                                                       ViewSettingsRow.view == view.value))
+    """The patient's settings for `view`, created if missing.
+
+    A missing row is looked for again under the write lock before it is added, so two
+    desktops opening a new view at once share one row.
+    """
+    query = select(ViewSettingsRow).where(ViewSettingsRow.patient_id == patient_id,
+                                          ViewSettingsRow.view == view.value)
+    row = session.scalar(query)
+    if row is None:
+        write_lock.acquire(session)
+        row = session.scalar(query)
     if row is None:
         row = ViewSettingsRow(patient_id=patient_id, view=view.value)
         session.add(row)

@@ -117,22 +117,26 @@ def test_the_next_import_collects_old_leftovers(library: Library, patient_id: in
 def test_a_concurrent_import_of_the_same_photo_keeps_its_file(
         library: Library, patient_id: int, scalp_photos: list[Path],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Another process commits the same photo between our store copy and our commit."""
+    """Another desktop commits the same photo between our store copy and our commit.
+
+    (It cannot commit *inside* our transaction: the write lock makes it wait.)
+    """
     source = scalp_photos[0]
     sha = sha256_of(source)
     other_visit = records.add_visit(library, patient_id, datetime(2024, 1, 1, tzinfo=UTC))
-    real = repo.visit_on_date
+    real = library.store.add
 
-    def other_process_commits_first(*args: Any, **kwargs: Any) -> Any:
+    def other_desktop_commits_first(path: Path) -> Any:
+        stored = real(path)
         with library.session() as other:
             other.add(PhotoRow(visit_id=other_visit.id, view="vertex",
                                captured_at=datetime(2024, 1, 1, tzinfo=UTC),
                                capture_source="file", sha256=sha, size_bytes=1, width=640,
                                height=640, media_type="image/jpeg",
                                original_name=source.name))
-        return real(*args, **kwargs)
+        return stored
 
-    monkeypatch.setattr(repo, "visit_on_date", other_process_commits_first)
+    monkeypatch.setattr(library.store, "add", other_desktop_commits_first)
     report = run_task(importer.import_paths(library, patient_id, [source]))
     (duplicate,) = report.duplicates
     assert duplicate.sha256 == sha

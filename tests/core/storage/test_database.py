@@ -90,7 +90,7 @@ def test_deleting_a_patient_cascades_in_the_database(library: Library) -> None:
 
 
 def test_photo_with_a_bad_visit_id_is_refused(library: Library) -> None:
-    with pytest.raises(IntegrityError, match="(?i)foreign key"):
+    with pytest.raises(IntegrityError, match=r"(?i)foreign key"):
         add_photo_row(library, visit_id=999)
     with library.session() as session:
         assert session.scalars(select(PhotoRow)).all() == []

@@ -130,6 +130,37 @@ def test_v0002_trash_and_audit_read_back(tmp_path: Path) -> None:
         lib.close()
 
 
+def test_v0002_rows_start_at_version_1_after_the_upgrade(tmp_path: Path) -> None:
+    lib = open_copy("v0002", tmp_path)
+    try:
+        patient = records.patient_by_mrn(lib, "V0002-PAT")
+        assert patient.version == 1
+        edited = records.update_patient(lib, patient.id, mrn=patient.mrn, name="Renamed",
+                                        date_of_birth=patient.date_of_birth, sex=patient.sex,
+                                        notes=patient.notes, expected_version=1)
+        assert edited.version == 2
+    finally:
+        lib.close()
+
+
+def test_v0003_versions_read_back(tmp_path: Path) -> None:
+    lib = open_copy("v0003", tmp_path)
+    try:
+        patient = records.patient_by_mrn(lib, "V0003-PAT")
+        assert (patient.notes, patient.version) == ("edited once", 2)
+        with pytest.raises(records.ChangedElsewhere, match="schema-three"):
+            records.update_patient(lib, patient.id, mrn=patient.mrn, name="Stale",
+                                   date_of_birth=None, sex=patient.sex, notes="",
+                                   expected_version=1)
+        record = records.patient_record(lib, patient.id)
+        assert [p.original_name for p in record.photos] == ["IMG_0001.JPG"]
+        assert [t.version for t in record.treatments] == [1]
+        with lib.session() as session:
+            assert audit.verify(session) == []
+    finally:
+        lib.close()
+
+
 def test_saved_v0001_is_really_at_revision_0001() -> None:
     connection = sqlite3.connect(f"file:{SAVED / 'v0001' / DB_FILENAME}?mode=ro", uri=True)
     try:
