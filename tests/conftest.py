@@ -49,13 +49,16 @@ def _collect_garbage_on_the_main_thread() -> Iterator[None]:
 
 
 class PostgresServer:
-    """Creates one database per test, copied from a template migrated once per session."""
+    """Creates one database per test, copied from a template migrated once per session.
 
-    TEMPLATE = "hairtrack_template"
+    The template's name is unique to the session: several checkouts (at different
+    schema revisions) may run their tests against one server at the same time.
+    """
 
     def __init__(self, admin_url: str) -> None:
         self.admin_url = make_url(admin_url)
         self.engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        self.template = f"hairtrack_template_{uuid.uuid4().hex[:12]}"
         self._template_ready = False
 
     def url(self, database: str) -> str:
@@ -68,9 +71,8 @@ class PostgresServer:
     def _ensure_template(self, scratch: Path) -> None:
         if self._template_ready:
             return
-        self._execute(f"DROP DATABASE IF EXISTS {self.TEMPLATE} WITH (FORCE)")
-        self._execute(f"CREATE DATABASE {self.TEMPLATE}")
-        Library.open(scratch, self.url(self.TEMPLATE)).close()  # runs every migration
+        self._execute(f"CREATE DATABASE {self.template}")
+        Library.open(scratch, self.url(self.template)).close()  # runs every migration
         self._template_ready = True
 
     def create_database(self, scratch: Path, *, migrated: bool = True) -> str:
@@ -78,7 +80,7 @@ class PostgresServer:
         if migrated:
             self._ensure_template(scratch)
         name = f"t_{uuid.uuid4().hex[:16]}"
-        template = f" TEMPLATE {self.TEMPLATE}" if migrated else ""
+        template = f" TEMPLATE {self.template}" if migrated else ""
         self._execute(f"CREATE DATABASE {name}{template}")
         return self.url(name)
 
@@ -86,6 +88,8 @@ class PostgresServer:
         self._execute(f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)")
 
     def close(self) -> None:
+        if self._template_ready:
+            self._execute(f"DROP DATABASE IF EXISTS {self.template} WITH (FORCE)")
         self.engine.dispose()
 
 

@@ -37,6 +37,7 @@ class Action:
     ANALYSE = "analyse"
     EXPORT = "export"
     BACKUP = "backup"
+    MIGRATE = "migrate"
 
 
 @dataclass(frozen=True)
