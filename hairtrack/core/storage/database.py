@@ -19,7 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +27,9 @@ from hairtrack.core.storage import permissions, soft_delete, write_lock
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
+
+#: PostgreSQL advisory lock held while a desktop migrates a shared database ("HAIR").
+MIGRATION_LOCK_KEY = 0x48414952
 
 #: How long a writer waits for another process's write to finish before giving up.
 BUSY_TIMEOUT_MS = 10_000
@@ -117,6 +120,13 @@ def upgrade(engine: Engine, backup_dir: Path | None = None) -> Path | None:
     config = _alembic_config()
     try:
         with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                # Desktops started together after an update: one migrates, the others
+                # wait here, then find the schema at head (PostgreSQL DDL is transactional).
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": MIGRATION_LOCK_KEY})
+                if MigrationContext.configure(connection).get_current_revision() == head:
+                    return backup
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLDatabaseError as exc:
