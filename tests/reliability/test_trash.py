@@ -17,6 +17,12 @@ from hairtrack.core.storage import audit
 
 
 @pytest.fixture
+def database_url(backend_database_url: str | None) -> str | None:
+    """The trash is a service: it must behave the same on SQLite and PostgreSQL."""
+    return backend_database_url
+
+
+@pytest.fixture
 def patient_id(library: Library, scalp_photos: list[Path]) -> int:
     patient = records.add_patient(library, "T-1", "Tess Trash")
     # two visits: photos 0-1 on one day, 2-3 on another

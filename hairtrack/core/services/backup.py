@@ -140,11 +140,13 @@ def _sqlite_file(root: Path, database_url: str | None) -> Path:
     try:
         url = make_url(url_text)
     except ArgumentError as exc:
-        raise BackupError(f"cannot understand the database URL {url_text!r}") from exc
+        # not echoed: a URL may carry a password
+        raise BackupError("cannot understand the library's database URL") from exc
     if url.get_backend_name() != "sqlite":
-        raise BackupError(f"backup supports only SQLite libraries for now; this library's "
-                          f"database is {url.get_backend_name()}: use that server's own "
-                          "backup tools")
+        raise BackupError(f"'hairtrack backup' archives a single-desktop (SQLite) library; "
+                          f"this library's database is on a {url.get_backend_name()} server. "
+                          "Back up a clinic server with pg_dump and a copy of the shared "
+                          "folder, as docs/clinic-server.md describes")
     if not url.database or url.database == ":memory:":
         raise BackupError("an in-memory database cannot be backed up")
     path = Path(url.database)
