@@ -191,8 +191,12 @@ def _store(library: Library, referenced: set[str], repair: bool, grace_seconds: 
                                  f"{what}; kept for now, an import may still be using it",
                                  str(path)))
             continue
+        # An orphan is deleted under the write lock, after checking again that no row
+        # (perhaps just added by another desktop) refers to it.
+        fix = ((lambda p=path: _remove(p)) if leftover
+               else (lambda sha=path.name[:64]: library.discard_unreferenced(sha)))
         found.append(_fix(Finding("photo store", Severity.FIXABLE, what, str(path)),
-                          repair, lambda p=path: _remove(p)))
+                          repair, fix))
     checked["store files"] = count
     return found
 

@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hairtrack.core.library import Library
-from hairtrack.core.storage import audit
+from hairtrack.core.storage import audit, write_lock
 from hairtrack.core.storage.audit import Action
 from hairtrack.core.storage.models import PatientRow, PhotoRow, Trashable, VisitRow
 from hairtrack.core.storage.repositories import Conflict, NotFound
@@ -207,16 +207,19 @@ def _entry(session: Session, kind: Kind, row: TrashRow) -> TrashEntry:
 
 
 def _remove_unreferenced(library: Library, hashes: set[str]) -> int:
+    """Delete purged photos' files, under the write lock: another desktop may be
+    importing the same photo again right now, and its row must not lose its file."""
     with library.session() as session:
+        write_lock.acquire(session)
         still = set(session.scalars(select(PhotoRow.sha256).where(PhotoRow.sha256.in_(hashes))
                                     .execution_options(**including_deleted())))
-    removed = 0
-    for sha in sorted(hashes - still):
-        library.store.remove(sha)
+        gone = sorted(hashes - still)
+        for sha in gone:
+            library.store.remove(sha)
+    for sha in gone:
         for thumb in library.cache_dir.glob(f"thumbs/{sha[:2]}/{sha}-*"):
             thumb.unlink(missing_ok=True)
-        removed += 1
-    return removed
+    return len(gone)
 
 
 def trash_size(library: Library) -> int:
