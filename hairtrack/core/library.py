@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from platformdirs import user_data_path
-from sqlalchemy import URL, Engine, select
+from sqlalchemy import URL, Engine, func, select
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -86,6 +86,22 @@ def _explain(exc: OperationalError, root: Path, url: URL) -> LibraryError | None
         return LibraryError(f"the disk holding the library ({root}) reported a disk I/O error; "
                             "nothing was changed. Check the disk and run 'hairtrack doctor'")
     return None
+
+
+def _check_shared_folder(engine: Engine, root: Path) -> None:
+    """A server database with photos but a folder without them: the share is not mounted.
+
+    Opening anyway would put new originals on this desktop's own disk, where no
+    other desktop (and no backup of the share) would ever see them.
+    """
+    if engine.dialect.name == "sqlite" or (root / "photos").is_dir():
+        return
+    with engine.connect() as connection:
+        photos = connection.execute(select(func.count()).select_from(PhotoRow)).scalar_one()
+    if photos:
+        raise LibraryError(f"the {describe_url(engine.url)} holds {photos} photos but the "
+                           f"library folder {root} has no photos/ folder: is the clinic's "
+                           "shared folder mounted there? Nothing was opened")
 
 
 def default_library_path() -> Path:
@@ -236,6 +252,11 @@ class Library:
                      else describe_url(engine.url))
             reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else exc
             raise LibraryError(f"cannot open the {where}: {reason}") from exc
+        try:
+            _check_shared_folder(engine, path)
+        except LibraryError:
+            engine.dispose()
+            raise
         library = cls(path, engine, database.make_session_factory(engine),
                       PhotoStore(path / "photos"), read_only=read_only)
         return library

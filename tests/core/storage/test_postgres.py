@@ -11,7 +11,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from hairtrack.core.library import Library, LibraryBusy, LibraryError
-from hairtrack.core.services import records
+from hairtrack.core.progress import run_task
+from hairtrack.core.services import importer, records
 from hairtrack.core.storage import database, write_lock
 from hairtrack.core.storage.models import AuditRow
 
@@ -88,3 +89,18 @@ def test_the_audit_log_refuses_updates_and_deletes_on_the_server(postgres_url: s
                 c.execute(text(statement))
     finally:
         library.close()
+
+
+def test_a_desktop_whose_shared_folder_is_not_mounted_is_stopped(
+        postgres_url: str, tmp_path: Path, scalp_photos: list[Path]) -> None:
+    shared = tmp_path / "share"
+    library = Library.open(shared, postgres_url)
+    patient = records.add_patient(library, "MNT-1", "Monty Mount")
+    run_task(importer.import_paths(library, patient.id, scalp_photos[:1]))
+    library.close()
+    unmounted = tmp_path / "mnt-point"  # the empty mount point of a share that did not mount
+    unmounted.mkdir()
+    with pytest.raises(LibraryError, match=r"holds 1 photos.*is the clinic's shared folder"):
+        Library.open(unmounted, postgres_url)
+    assert list(unmounted.iterdir()) == []  # nothing was written locally
+    Library.open(shared, postgres_url).close()
