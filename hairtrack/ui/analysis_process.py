@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hairtrack.core.library import Library
+from hairtrack.core.library import DATABASE_ENV, Library
 from hairtrack.core.progress import CancelToken, Progress
 
 #: False runs the service in this process (tests that stand in a fake service).
@@ -62,12 +62,14 @@ class ChildReport:
 
 def analyse_in_subprocess(library: Library, patient_id: int, *, force: bool = False,
                           cancel: CancelToken | None = None) -> Generator[Progress, None, Any]:
-    url = library.engine.url.render_as_string(hide_password=False)
     command = [sys.executable, "-m", "hairtrack.ui.analysis_process", "--library",
-               str(library.root), "--database", url, "--patient", str(patient_id)]
+               str(library.root), "--patient", str(patient_id)]
     if force:
         command.append("--force")
     env = dict(os.environ)
+    # In the environment, not the arguments: a server URL may hold a password, and any
+    # local account can read another process's command line.
+    env[DATABASE_ENV] = library.engine.url.render_as_string(hide_password=False)
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)  # also from a source tree
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=env)
