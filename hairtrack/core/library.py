@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from platformdirs import user_data_path
 from sqlalchemy import URL, Engine, func, select
@@ -37,6 +39,9 @@ LIBRARY_ENV = "HAIRTRACK_LIBRARY"
 DATABASE_ENV = "HAIRTRACK_DATABASE_URL"
 DB_FILENAME = "library.sqlite"
 SECRET_FILENAME = "secret.key"
+
+
+T = TypeVar("T")
 
 
 class LibraryError(Exception):
@@ -104,6 +109,21 @@ def _check_shared_folder(engine: Engine, root: Path) -> None:
                            "shared folder mounted there? Nothing was opened")
 
 
+#: SQLSTATEs after which PostgreSQL expects the client to retry: serialization, deadlock.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """An aborted-but-retryable database failure (also when wrapped in a LibraryError)."""
+    for error in (exc, exc.__cause__):
+        if isinstance(error, SQLDatabaseError):
+            if error.connection_invalidated:
+                return True
+            if getattr(error.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
+                return True
+    return False
+
+
 def default_library_path() -> Path:
     return user_data_path("HairTrack", appauthor=False) / "Library"
 
@@ -162,6 +182,23 @@ class Library:
             raise
         finally:
             session.close()
+
+    def retrying(self, work: Callable[[], T], attempts: int = 3) -> T:
+        """Run a unit of work again when the server aborted it for a passing reason.
+
+        PostgreSQL may cancel a transaction as a deadlock victim or on a
+        serialization conflict, and a connection may drop when the server
+        restarts; the work was rolled back, so doing it again is safe. The
+        write order (write_lock.py) makes the first two rare; this catches the rest.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                return work()
+            except (SQLDatabaseError, LibraryError) as exc:
+                if attempt == attempts or not is_transient(exc):
+                    raise
+                time.sleep(0.05 * 2 ** attempt)
+        raise AssertionError("unreachable")
 
     def record(self, action: str, entity: str, entity_id: int | None, summary: str,
                patient_id: int | None = None) -> None:

@@ -188,7 +188,7 @@ def _record(library: Library, job: PhotoJob, outcome: PhotoOutcome, analysed: li
     if outcome.error is not None:
         failed.append((job.photo_id, outcome.error))
         return
-    _store(library, job, outcome)
+    library.retrying(lambda: _store(library, job, outcome))
     analysed.append(job.photo_id)
     views.add(job.view)
     if not outcome.aligned:

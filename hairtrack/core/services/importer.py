@@ -293,7 +293,7 @@ def _import_one(library: Library, patient_id: int,
         if stored.created:
             library.discard_unreferenced(stored.sha256)
         return Rejected(path, "file changed while it was being imported; try again")
-    try:
+    def record() -> Photo | Duplicate | Rejected:
         with library.session() as session:
             # Under the write lock, another desktop's import of this file (or its garbage
             # collection of an old copy) has either committed or not started.
@@ -310,11 +310,14 @@ def _import_one(library: Library, patient_id: int,
                            original_name=display_path(path.name)[:500])
             session.add(row)
             session.flush()
-            photo = repo.to_photo(row, patient_id)
             audit.append(session, library.actor, Action.IMPORT, "photo", row.id,
                          f"imported {row.original_name} ({item.view.value}, "
                          f"{source.value} time {captured.isoformat(timespec='seconds')})",
                          patient_id)
+            return repo.to_photo(row, patient_id)
+
+    try:
+        outcome = library.retrying(record)
     except (IntegrityError, OperationalError, LibraryError, StoreError, repo.NotFound,
             repo.Conflict) as exc:
         if stored.created:
@@ -322,8 +325,10 @@ def _import_one(library: Library, patient_id: int,
                 library.discard_unreferenced(sha)
         reason = str(getattr(exc, "orig", None) or exc)
         return Rejected(path, f"could not record the photo: {reason}")
+    if not isinstance(outcome, Photo):
+        return outcome
     _thumbnail_quietly(library, stored.path, sha)
-    return Imported(path, photo, note)
+    return Imported(path, outcome, note)
 
 
 def _already_stored(session: Session, path: Path, sha: str) -> Duplicate | Rejected | None:

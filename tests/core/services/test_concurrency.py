@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from hairtrack.core.domain import View
 from hairtrack.core.library import Library
@@ -24,6 +25,7 @@ from hairtrack.core.progress import run_task
 from hairtrack.core.services import analysis, demo, importer, records
 from hairtrack.core.services.importer import Duplicate, Imported, ImportItem
 from hairtrack.core.storage import audit
+from hairtrack.core.storage import repositories as repo
 from hairtrack.core.storage.models import MeasurementRow, PatientRow, PhotoRow, VisitRow
 
 UTC = timezone.utc
@@ -254,3 +256,47 @@ def test_the_desktop_that_loses_an_import_race_keeps_the_winners_file(
     assert len(report.duplicates) == 1
     assert mine.store.path_for(report.duplicates[0].sha256).read_bytes() == source.read_bytes()
     assert_store_matches_rows(mine)
+
+
+# ---- transient server failures -------------------------------------------------------------
+
+class _ServerSaid(Exception):
+    def __init__(self, sqlstate: str, text: str) -> None:
+        super().__init__(text)
+        self.sqlstate = sqlstate
+
+
+def test_an_import_the_server_aborted_as_a_deadlock_victim_is_retried(
+        library: Library, scalp_photos: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    patient = records.add_patient(library, "RETRY-1", "Rita Retry")
+    real = repo.visit_on_date
+    calls: list[int] = []
+
+    def aborted_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("INSERT ...", {}, _ServerSaid("40P01", "deadlock detected"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(repo, "visit_on_date", aborted_once)
+    report = run_task(importer.import_paths(library, patient.id, scalp_photos[30:31]))
+    assert len(report.imported) == 1 and len(calls) == 2
+    with library.session() as session:
+        assert [e.action for e in audit.entries(session)] == ["import", "create"]
+    assert_store_matches_rows(library)
+
+
+def test_a_failure_that_is_not_transient_is_not_retried(
+        library: Library, scalp_photos: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    patient = records.add_patient(library, "RETRY-2", "Nora Noretry")
+    calls: list[int] = []
+
+    def always_broken(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        raise OperationalError("INSERT ...", {}, _ServerSaid("XX000", "internal error"))
+
+    monkeypatch.setattr(repo, "visit_on_date", always_broken)
+    report = run_task(importer.import_paths(library, patient.id, scalp_photos[31:32]))
+    assert len(report.rejected) == 1 and len(calls) == 1
+    assert "internal error" in report.rejected[0].reason
+    assert_store_matches_rows(library)
