@@ -304,11 +304,12 @@ def test_a_full_disk_is_named_and_leaves_nothing(populated: Library, archive: Pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.zip", "full", "library"]
 
 
-def test_only_sqlite_libraries_can_be_backed_up_for_now(populated: Library,
-                                                        tmp_path: Path) -> None:
-    with pytest.raises(backup.BackupError, match="only SQLite"):
+def test_a_clinic_server_library_is_pointed_to_its_own_backup_route(populated: Library,
+                                                                    tmp_path: Path) -> None:
+    with pytest.raises(backup.BackupError, match=r"postgresql server.*pg_dump") as caught:
         run_task(backup.create_backup(populated.root, tmp_path / "b.zip",
-                                      database_url="postgresql://clinic-server/hairtrack"))
+                                      database_url="postgresql://u:s3cret@clinic/hairtrack"))
+    assert "s3cret" not in str(caught.value)
     with pytest.raises(backup.BackupError, match="no library database"):
         run_task(backup.create_backup(tmp_path / "nowhere", tmp_path / "b.zip"))
     assert not (tmp_path / "b.zip").exists()
