@@ -99,7 +99,7 @@ def test_a_library_held_busy_too_long_is_refused_clearly(
     holder = sqlite3.connect(stocked.root / DB_FILENAME, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")  # another program is in the middle of a write
-        with pytest.raises(LibraryBusy, match="another HairTrack window or command"):
+        with pytest.raises(LibraryBusy, match="another HairTrack window, desktop or command"):
             records.add_patient(stocked, "F-2", "Fred")
         assert main(["--library", str(stocked.root), "patient", "add", "--mrn", "F-2",
                      "--name", "Fred"]) == 1
