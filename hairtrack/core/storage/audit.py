@@ -82,10 +82,13 @@ def append(session: Session, actor: str, action: str, entity: str, entity_id: in
     extend the same tip.
     """
     session.flush()
-    session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1)
-                    .values(seq=AuditHeadRow.seq + 1))
-    head = session.execute(select(AuditHeadRow.seq, AuditHeadRow.last_hash)
-                           .where(AuditHeadRow.id == 1)).one()
+    bump = update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq + 1)
+    if session.get_bind().dialect.update_returning:  # one round trip less under the lock
+        head = session.execute(bump.returning(AuditHeadRow.seq, AuditHeadRow.last_hash)).one()
+    else:  # SQLite before 3.35
+        session.execute(bump)
+        head = session.execute(select(AuditHeadRow.seq, AuditHeadRow.last_hash)
+                               .where(AuditHeadRow.id == 1)).one()
     seq, prev = int(head.seq), str(head.last_hash)
     at = datetime.now(timezone.utc)
     digest = entry_hash(prev, seq, at, actor, action, entity, entity_id, patient_id, summary)
