@@ -121,8 +121,9 @@ class TimelinePage(QWidget):
 
     # ---- data ------------------------------------------------------------------------------
     def set_record(self, record: PatientRecord | None) -> None:
-        selected = self._pending_select or self.selected()
+        pending, selected = self._pending_select, self._pending_select or self.selected()
         self._pending_select = None
+        top = self.tree.verticalScrollBar().value()  # a refresh keeps the place in the list
         self.record = record
         self.tree.clear()
         if record is None:
@@ -142,6 +143,8 @@ class TimelinePage(QWidget):
                              f"{fmt.count(len(record.photos), 'photo')}")
         if selected is not None:
             self.select(*selected)
+        if pending is None:  # an entry just saved here is scrolled to; otherwise stay put
+            self.tree.verticalScrollBar().setValue(top)
         self._update_buttons()
 
     def _visit_item(self, visit: Visit, start: date | None) -> QTreeWidgetItem:

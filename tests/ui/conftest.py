@@ -100,3 +100,19 @@ def wait_thumbnails(qtbot) -> Callable[[MainWindow], None]:
         QApplication.processEvents()
 
     return wait
+
+
+@pytest.fixture
+def other_desktop() -> Iterator[Callable[[Library], Library]]:
+    """The same library opened by a second program (another desktop), as "alice (desk 2)"."""
+    opened: list[Library] = []
+
+    def open_other(library: Library) -> Library:
+        other = Library.open(library.root)
+        other.actor = "alice (desk 2)"
+        opened.append(other)
+        return other
+
+    yield open_other
+    for other in opened:
+        other.close()
