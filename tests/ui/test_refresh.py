@@ -1,32 +1,23 @@
 """Views follow what another desktop changes; forms being filled in are left alone.
 
-A second `Library` on the same folder plays the other desktop. The window's
-runner is synchronous, so `watcher.poll()` reads and applies at once.
+A second `Library` on the same folder plays the other desktop (`open_demo`,
+tests/ui/conftest.py). The window's runner is synchronous, so
+`watcher.poll()` reads and applies at once.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-import pytest
 from PySide6.QtCore import QDate
 
-from hairtrack.core.services import demo, records, trash
+from hairtrack.core.services import records, trash
 from hairtrack.ui.patient_dialog import PatientDialog
 from hairtrack.ui.record_dialogs import VisitDialog
 
 
 def poll(window) -> None:
     assert window.refresher.watcher.poll()
-
-
-@pytest.fixture
-def open_demo(demo_library, make_window, other_desktop):
-    """A window on the demo patient's timeline, and the other desktop."""
-    window = make_window(demo_library)
-    patient = records.patient_by_mrn(demo_library, demo.DEMO_MRN)
-    window.open_patient(patient, "timeline")
-    return window, patient, other_desktop(demo_library)
 
 
 def test_patient_list_follows_other_desktop_keeping_selection_and_scroll(
@@ -88,12 +79,9 @@ def test_own_changes_do_not_count_as_changes_by_others(open_demo):
     assert window.status_label.text() == "Visit saved"
 
 
-def test_a_refresh_leaves_an_open_form_as_typed(qtbot, open_demo):
+def test_a_refresh_leaves_an_open_form_as_typed(open_demo, edit_entry):
     window, patient, other = open_demo
-    timeline = window.workspace.timeline
-    timeline.select("visit", records.patient_record(other, patient.id).visits[0].id)
-    timeline.edit_selected()
-    visit_dialog = timeline.dialog
+    visit_dialog, _visit = edit_entry(window, "visit", 0)
     assert isinstance(visit_dialog, VisitDialog)
     visit_dialog.notes.setPlainText("typing, not saved yet")
     window.edit_patient()

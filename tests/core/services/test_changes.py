@@ -14,18 +14,12 @@ from hairtrack.core.services.changes import OwnWrites
 from hairtrack.core.storage.models import AuditHeadRow
 
 
-def another_desktop(library: Library, actor: str) -> Library:
-    url = library.engine.url
-    other = Library.open(library.root, None if url.get_backend_name() == "sqlite"
-                         else url.render_as_string(hide_password=False))
-    other.actor = actor
-    return other
-
-
 @pytest.fixture
 def theirs(library: Library) -> Iterator[Library]:
+    """The same database opened by a second program (another desktop)."""
     library.actor = "desk-0"
-    other = another_desktop(library, "alice (desk 2)")
+    other = Library.open(library.root, library.engine.url.render_as_string(hide_password=False))
+    other.actor = "alice (desk 2)"
     yield other
     other.close()
 
