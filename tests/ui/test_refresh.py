@@ -11,7 +11,9 @@ from datetime import date, datetime, timezone
 
 from PySide6.QtCore import QDate
 
-from hairtrack.core.services import records, trash
+from hairtrack.core.domain import View
+from hairtrack.core.progress import run_task
+from hairtrack.core.services import importer, records, trash
 from hairtrack.ui.patient_dialog import PatientDialog
 from hairtrack.ui.record_dialogs import VisitDialog
 
@@ -131,3 +133,24 @@ def test_the_timeline_keeps_its_scroll_position(qtbot, open_demo):
     poll(window)
     assert bar.value() == top
     assert timeline.selected() == chosen
+
+
+def test_photos_compare_and_progress_pages_follow_an_import_elsewhere(
+        open_demo, scalp_photos, wait_thumbnails):
+    window, patient, other = open_demo
+    workspace = window.workspace
+    for name in ("compare", "progress", "photos"):  # each built and showing the patient
+        window.set_workspace_page(name)
+    wait_thumbnails(window)
+    assert workspace.photos.grid.photo_count() == 16
+    visit = records.patient_record(other, patient.id).visits[-1]
+    item = importer.ImportItem(scalp_photos[0], view=View.VERTEX, visit_id=visit.id)
+    (imported,) = run_task(importer.import_items(other, patient.id, [item])).imported
+    poll(window)
+    wait_thumbnails(window)
+    assert workspace.photos.grid.photo_count() == 17
+    compare = workspace.page("compare")
+    assert compare.state.snapshot.photo(imported.photo.id) is not None
+    progress = workspace.page("progress")
+    vertex = next(s for s in progress.series.views if s.view == View.VERTEX)
+    assert imported.photo.id in {pid for pid, _why in vertex.unmeasured}
