@@ -60,6 +60,14 @@ class FormDialog(QDialog):
         self.error.setText(message)
         self.error.show()
         self.setEnabled(True)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to show a message that appeared; the buttons must stay in sight."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
 
     def _check(self) -> None:
         message = self.problem()
@@ -95,6 +103,7 @@ class FormDialog(QDialog):
             self.notice.setText("This form now shows the version saved on the other desktop; "
                                 "it already holds everything you had entered.")
         self.notice.show()
+        self._fit()
 
 
 def differences(mine: object, current: object, labels: tuple[tuple[str, str], ...]) -> str:

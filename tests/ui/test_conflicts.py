@@ -39,11 +39,12 @@ def _reload(box: QMessageBox) -> None:
     button.click()
 
 
-def test_stale_patient_edit_is_refused_then_reloaded_and_redone(open_demo, boxes):
+def test_stale_patient_edit_is_refused_then_reloaded_and_redone(qtbot, open_demo, boxes):
     window, patient, other = open_demo
     window.edit_patient()
     dialog = window.dialog
     assert isinstance(dialog, PatientDialog)
+    qtbot.waitExposed(dialog)  # laid out at its first size, as on screen
     dialog.name.setText("Mine, Renamed")
     dialog.notes.setPlainText("my notes")
     records.update_patient(other, patient.id, mrn=patient.mrn, name=patient.name,
@@ -65,6 +66,7 @@ def test_stale_patient_edit_is_refused_then_reloaded_and_redone(open_demo, boxes
     notice = dialog.notice.text()
     assert dialog.notice.isVisible()
     assert "Name: “Mine, Renamed”" in notice and "Notes: “my notes”" in notice
+    assert dialog.height() >= dialog.sizeHint().height()  # grown: Save still in sight
 
     dialog.name.setText("Mine, Renamed")  # made again on the current version
     _save(dialog)
