@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from PySide6.QtCore import QDate
+import pytest
+from PySide6.QtCore import QDate, QPointF
 
 from hairtrack.core.domain import View
 from hairtrack.core.progress import run_task
@@ -154,3 +155,27 @@ def test_photos_compare_and_progress_pages_follow_an_import_elsewhere(
     progress = workspace.page("progress")
     vertex = next(s for s in progress.series.views if s.view == View.VERTEX)
     assert imported.photo.id in {pid for pid, _why in vertex.unmeasured}
+
+
+@pytest.mark.parametrize("tool", ["landmarks", "region"])
+def test_a_refresh_keeps_points_being_placed_in_compare(open_demo, tool):
+    window, patient, other = open_demo
+    record = records.patient_record(other, patient.id)
+    follow = max((p for p in record.photos if p.view == View.VERTEX),
+                 key=lambda p: p.captured_at)
+    window.workspace.open_in_compare(follow.id)
+    compare = window.workspace.page("compare")
+    compare.editing.set_tool(tool)
+    assert compare.editing.tool == tool
+    if tool == "landmarks":
+        compare.editing.landmarks.add_point(0, QPointF(100, 120))
+        compare.editing.landmarks.add_point(1, QPointF(104, 118))
+        placed = compare.editing.landmarks.pairs
+    else:
+        for point in ((80, 80), (300, 90), (200, 260)):
+            compare.editing.region.add_point(QPointF(*point))
+        placed = compare.editing.region.polygon
+    before = placed()
+    records.add_treatment(other, patient.id, records.TreatmentFields(date(2025, 2, 3), "prp"))
+    poll(window)
+    assert compare.editing.tool == tool and placed() == before
