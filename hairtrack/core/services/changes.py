@@ -25,13 +25,15 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from hairtrack.core.library import Library
-from hairtrack.core.storage.audit import AuditEntry
+from hairtrack.core.storage.audit import Action, AuditEntry
 from hairtrack.core.storage.models import AuditHeadRow, AuditRow
 
 __all__ = ["AuditEntry", "Changes", "OwnWrites", "change_marker", "changes_since", "poll"]
 
 #: More entries than this since the last look: a view reloads everything instead.
 MAX_ENTRIES = 500
+#: Entries that record an event but change no record (`Library.record`): nothing to reload.
+NOT_CHANGES = frozenset({Action.EXPORT, Action.BACKUP})
 _SESSION_SEQS = "hairtrack_own_audit_seqs"
 
 
@@ -79,7 +81,10 @@ def changes_since(library: Library, seq: int, limit: int = MAX_ENTRIES) -> list[
 
 
 def poll(library: Library, since: int, limit: int = MAX_ENTRIES) -> Changes:
-    """The counter and, when it moved, the entries since `since`, from one read."""
+    """The counter and, when it moved, the entries since `since`, from one read.
+
+    Exports and backups are left out: they are logged, but change nothing to show.
+    """
     with library.session() as session:
         marker = _head(session)
         if marker == since:
@@ -89,7 +94,8 @@ def poll(library: Library, since: int, limit: int = MAX_ENTRIES) -> Changes:
         # Bounded by the head read above: on PostgreSQL each statement sees its own
         # snapshot, and an entry committed in between is left for the next poll.
         found = _entries(session, since, marker, limit)
-        return Changes(since, marker, tuple(found), complete=len(found) == marker - since)
+        return Changes(since, marker, tuple(e for e in found if e.action not in NOT_CHANGES),
+                       complete=len(found) == marker - since)
 
 
 def _head(session: Session) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from hairtrack.core.library import Library
 from hairtrack.core.services import changes, records
 from hairtrack.core.services.changes import OwnWrites
+from hairtrack.core.storage.audit import Action
 from hairtrack.core.storage.models import AuditHeadRow
 
 
@@ -48,6 +49,9 @@ def test_poll_lists_the_entries_since_a_marker(library: Library, theirs: Library
     assert found.patient_ids == {patient.id} and found.touches(patient.id)
     assert [e.seq for e in changes.changes_since(library, seen)] == [seen + 1, seen + 2]
     assert len(changes.changes_since(library, seen, limit=1)) == 1
+    theirs.record(Action.EXPORT, "report", patient.id, "exported a report", patient.id)
+    exported = changes.poll(library, found.marker)
+    assert exported.moved and exported.complete and exported.entries == ()  # nothing to show
 
 
 def test_too_many_entries_or_a_counter_gone_back_mean_anything_changed(
