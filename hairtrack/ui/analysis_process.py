@@ -30,17 +30,24 @@ from typing import Any
 
 from hairtrack.core.library import DATABASE_ENV, Library
 from hairtrack.core.progress import CancelToken, Progress
+from hairtrack.core.services.changes import OwnWrites
 
 #: False runs the service in this process (tests that stand in a fake service).
 IN_SUBPROCESS = True
 
 
 def analysis_task(library: Library, patient_id: int, *, force: bool = False,
-                  cancel: CancelToken | None = None) -> Generator[Progress, None, Any]:
-    """The analysis of one patient as a service generator, off this process when possible."""
+                  cancel: CancelToken | None = None,
+                  own: OwnWrites | None = None) -> Generator[Progress, None, Any]:
+    """The analysis of one patient as a service generator, off this process when possible.
+
+    `own` learns the audit entries the analysis writes (the child reports them as it
+    writes), so the change watcher does not take this window's analysis for another
+    desktop's.
+    """
     if IN_SUBPROCESS:
         return (yield from analyse_in_subprocess(library, patient_id, force=force,
-                                                 cancel=cancel))
+                                                 cancel=cancel, own=own))
     from hairtrack.core.services import analysis  # imaging modules load on first use
 
     return (yield from analysis.analyze_patient(library, patient_id, force=force,
@@ -61,7 +68,8 @@ class ChildReport:
 
 
 def analyse_in_subprocess(library: Library, patient_id: int, *, force: bool = False,
-                          cancel: CancelToken | None = None) -> Generator[Progress, None, Any]:
+                          cancel: CancelToken | None = None,
+                          own: OwnWrites | None = None) -> Generator[Progress, None, Any]:
     command = [sys.executable, "-m", "hairtrack.ui.analysis_process", "--library",
                str(library.root), "--patient", str(patient_id)]
     if force:
@@ -95,6 +103,9 @@ def analyse_in_subprocess(library: Library, patient_id: int, *, force: bool = Fa
                 if cancel is not None and cancel.cancelled and not asked_to_stop:
                     asked_to_stop = True
                     _tell(child, "cancel")
+            elif "written" in message:
+                if own is not None:
+                    own.add(int(seq) for seq in message["written"])
             elif "report" in message:
                 result = message["report"]
             elif "error" in message:
@@ -155,6 +166,9 @@ def child_main(argv: list[str] | None = None) -> int:
         from hairtrack.core.services import analysis
 
         library = Library.open(Path(args.library), args.database, create=False)
+        # Each audit entry's number, as it is written (before its commit), so the parent's
+        # change watcher knows the entry is its own by the time it can see it.
+        OwnWrites(library, on_write=lambda seq: _emit({"written": [seq]}))
         try:
             task = analysis.analyze_patient(library, args.patient, force=args.force,
                                             cancel=token)

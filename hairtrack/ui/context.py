@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from hairtrack.core.library import Library
+from hairtrack.core.services.changes import OwnWrites
 from hairtrack.ui.tasks import TaskRunner
 
 
@@ -24,3 +25,5 @@ class AppContext(QObject):
         super().__init__(parent)
         self.library = library
         self.runner = runner
+        #: The audit entries this window's writes made: other desktops' are told apart.
+        self.own_writes = OwnWrites(library)

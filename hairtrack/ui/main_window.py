@@ -44,6 +44,7 @@ from hairtrack.ui.main_actions import (
 )
 from hairtrack.ui.patient_dialog import open_patient_dialog
 from hairtrack.ui.patient_list import PatientListPage
+from hairtrack.ui.refresh import RefreshFromOthers
 from hairtrack.ui.settings_dialog import SettingsDialog
 from hairtrack.ui.task_indicator import TaskIndicator
 from hairtrack.ui.thumbnails import ThumbnailLoader
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
             lambda label, detail: self.show_message(f"{label} failed: {detail}"))
 
         self._restore_geometry()
+        self.refresher = RefreshFromOthers(self)  # before the first load (it reads the marker)
         self.refresh_patients()
         self.show_home()
 
@@ -135,6 +137,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.remember_geometry:
             self.settings.set_window_state("geometry", QByteArray(self.saveGeometry()))
+        self.refresher.stop()
         self.context.runner.cancel_all()
         self.loader.shutdown()
         super().closeEvent(event)
@@ -185,7 +188,10 @@ class MainWindow(QMainWindow):
             self.workspace.set_page(name)
 
     def refresh_patients(self) -> None:
-        patients = records.list_patients(self.context.library)
+        self.set_patient_list(records.list_patients(self.context.library))
+
+    def set_patient_list(self, patients: Sequence[Patient]) -> None:
+        """Show this list (selection, search and scroll kept); welcome page when empty."""
         self.patients.set_patients(patients)
         current = self.stack.currentWidget()
         if current is self.welcome and patients and not self.work.demo_running:

@@ -42,3 +42,29 @@ def error_text(exc: BaseException) -> str:
     """What a clinician can act on: the service's message, not a traceback."""
     text = str(exc).strip()
     return text or type(exc).__name__
+
+
+CHANGED_ELSEWHERE = "Changed on another desktop"
+
+
+def changed_elsewhere(parent: QWidget | None, text: str,
+                      on_reload: Callable[[], None]) -> QMessageBox:
+    """A save refused because another desktop changed the record first; offer a reload.
+
+    Window-modal but non-blocking, like `warn`; Reload calls `on_reload`.
+    """
+    box = QMessageBox(QMessageBox.Icon.Warning, CHANGED_ELSEWHERE, _sentence(text),
+                      parent=parent)
+    box.setInformativeText("Nothing was saved. Reload shows the current version.")
+    reload = box.addButton("Reload", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.setDefaultButton(reload)
+    box.buttonClicked.connect(lambda button: on_reload() if button is reload else None)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

@@ -1,9 +1,9 @@
 """Add or edit a patient: MRN, name, date of birth, sex and notes.
 
-The dialog only collects and checks the fields and emits `submitted`; the
-caller saves them through the task runner (one writer) and then calls
-`accept()`, or `show_error()` on a clash of MRNs, so the dialog stays open
-with what the user typed.
+The dialog only collects and checks the fields and emits `submitted`
+(`FormDialog`); the caller saves them through the task runner (one writer) and
+then calls `accept()`, or `show_error()` on a clash of MRNs, so the dialog
+stays open with what the user typed.
 """
 
 from __future__ import annotations
@@ -12,26 +12,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QVBoxLayout,
     QWidget,
 )
 
 from hairtrack.core.domain import Patient, Sex
 from hairtrack.core.services import records
-from hairtrack.ui import forms, messages
+from hairtrack.ui import conflicts, forms
 from hairtrack.ui.context import AppContext
+from hairtrack.ui.form_dialog import FormDialog
 
 SEX_LABELS = {Sex.UNKNOWN: "Not recorded", Sex.FEMALE: "Female", Sex.MALE: "Male",
               Sex.OTHER: "Other"}
@@ -46,13 +42,13 @@ class PatientFields:
     notes: str
 
 
-class PatientDialog(QDialog):
-    submitted = Signal(object)  # PatientFields, valid
+class PatientDialog(FormDialog):
+    FIELD_LABELS = (("mrn", "MRN"), ("name", "Name"), ("date_of_birth", "Date of birth"),
+                    ("sex", "Sex"), ("notes", "Notes"))
 
     def __init__(self, patient: Patient | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Edit patient" if patient else "New patient", parent)
         self.patient = patient
-        self.setWindowTitle("Edit patient" if patient else "New patient")
         self.setObjectName("patientDialog")
         self.setMinimumWidth(440)
 
@@ -74,40 +70,31 @@ class PatientDialog(QDialog):
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("Diagnosis, history, consent notes…")
         self.notes.setFixedHeight(90)
-        self.error = QLabel()
-        self.error.setObjectName("errorLabel")
-        self.error.setWordWrap(True)
-        self.error.hide()
 
         dob_row = QHBoxLayout()
         dob_row.addWidget(self.dob, 1)
         dob_row.addWidget(self.dob_known)
-        form = forms.prepare(QFormLayout())
         for label, field in (("MRN", self.mrn), ("Name", self.name), ("Date of birth", dob_row),
                              ("Sex", self.sex), ("Notes", self.notes)):
-            forms.add_row(form, label, field)
-
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self._check)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
+            forms.add_row(self.form, label, field)
 
         if patient is not None:
-            self.mrn.setText(patient.mrn)
-            self.name.setText(patient.name)
-            self.sex.setCurrentIndex(max(0, self.sex.findData(patient.sex)))
-            self.notes.setPlainText(patient.notes)
-            if patient.date_of_birth is not None:
-                dob = patient.date_of_birth
-                self.dob.setDate(QDate(dob.year, dob.month, dob.day))
-        self.dob_known.setChecked(patient is not None and patient.date_of_birth is not None)
+            self.load(patient)
         self.dob.setEnabled(self.dob_known.isChecked())
         for edit in (self.mrn, self.name):
             edit.textChanged.connect(self.error.hide)
+
+    def load(self, record: object) -> None:
+        assert isinstance(record, Patient)
+        self.patient = patient = record
+        self.mrn.setText(patient.mrn)
+        self.name.setText(patient.name)
+        self.sex.setCurrentIndex(max(0, self.sex.findData(patient.sex)))
+        self.notes.setPlainText(patient.notes)
+        if patient.date_of_birth is not None:
+            dob = patient.date_of_birth
+            self.dob.setDate(QDate(dob.year, dob.month, dob.day))
+        self.dob_known.setChecked(patient.date_of_birth is not None)
 
     def fields(self) -> PatientFields:
         dob = self.dob.date().toPython() if self.dob_known.isChecked() else None
@@ -115,42 +102,47 @@ class PatientDialog(QDialog):
                              dob if isinstance(dob, date) else None,
                              Sex(self.sex.currentData()), self.notes.toPlainText().strip())
 
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()
-        self.setEnabled(True)
-
-    def _check(self) -> None:
+    def problem(self) -> str:
         fields = self.fields()
         if not fields.mrn:
-            self.show_error("Enter the patient's medical record number (MRN).")
             self.mrn.setFocus()
-            return
+            return "Enter the patient's medical record number (MRN)."
         if not fields.name:
-            self.show_error("Enter the patient's name.")
             self.name.setFocus()
-            return
-        self.setEnabled(False)  # until the caller saved (accept) or refused (show_error)
-        self.submitted.emit(fields)
+            return "Enter the patient's name."
+        return ""
 
 
 def open_patient_dialog(context: AppContext, patient: Patient | None, parent: QWidget | None,
                         on_saved: Callable[[Patient], None]) -> PatientDialog:
-    """Open the dialog; save through the writer; on success close it and tell every view."""
+    """Open the dialog; save through the writer; on success close it and tell every view.
+
+    An edit sends the version the form was filled from: if another desktop saved
+    the patient since, the save is refused and the user can reload the form.
+    """
     dialog = PatientDialog(patient, parent=parent)
     library = context.library
 
     def save(fields: PatientFields) -> None:
+        opened = dialog.patient  # the version on screen (a reload replaces it)
+
         def work() -> Patient:
-            if patient is None:
+            if opened is None:
                 return records.add_patient(library, fields.mrn, fields.name,
                                            fields.date_of_birth, fields.sex, fields.notes)
-            return records.update_patient(library, patient.id, mrn=fields.mrn,
+            return records.update_patient(library, opened.id, mrn=fields.mrn,
                                           name=fields.name, date_of_birth=fields.date_of_birth,
-                                          sex=fields.sex, notes=fields.notes)
+                                          sex=fields.sex, notes=fields.notes,
+                                          expected_version=opened.version)
 
         context.runner.call("Saving the patient", work, writes=True, on_done=saved,
-                            on_error=lambda exc: dialog.show_error(messages.error_text(exc)))
+                            on_error=lambda exc: conflicts.save_failed(dialog, exc, reload))
+
+    def reload() -> None:
+        if dialog.patient is not None:
+            patient_id = dialog.patient.id
+            conflicts.reload_form(context, dialog,
+                                  lambda: records.patient_record(library, patient_id).patient)
 
     def saved(result: Patient) -> None:
         dialog.accept()

@@ -193,13 +193,17 @@ class PatientListPage(QWidget):
 
     # ---- data ------------------------------------------------------------------------------
     def set_patients(self, patients: Sequence[Patient]) -> None:
+        """Replace the list; the selection and the scroll position stay where they were."""
         chosen = self.selected()
+        bar = self.table.verticalScrollBar()
+        top = bar.value()
         self.model.set_patients(patients)
         self._update_count()
         if chosen is not None:
             self.select(chosen.id)
         elif self.proxy.rowCount() == 1:
             self.table.selectRow(0)
+        bar.setValue(top)  # selecting may have scrolled; a refresh must not move the list
         self._update_buttons()
 
     def visible_patients(self) -> list[Patient]:

@@ -371,6 +371,7 @@ def _analysis_task(context: AppContext, patient_id: int
     def task(token: CancelToken) -> Generator[Progress, None, Any]:
         # in the analysis process: image work would hold the GUI process's interpreter lock
         from hairtrack.ui import analysis_process
-        return analysis_process.analysis_task(library, patient_id, cancel=token)
+        return analysis_process.analysis_task(library, patient_id, cancel=token,
+                                              own=context.own_writes)
 
     return task

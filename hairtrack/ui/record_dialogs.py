@@ -1,8 +1,9 @@
 """Dialogs that add or edit a visit or a treatment event of the timeline.
 
 Like the patient dialog they only collect and check fields and emit
-`submitted`; the timeline saves through the writer and closes them on success
-or shows the service's refusal in place.
+`submitted` (`FormDialog`); the timeline saves through the writer, sending the
+version each was opened with, and closes them on success or shows the
+service's refusal in place.
 """
 
 from __future__ import annotations
@@ -10,24 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from PySide6.QtCore import QDate, QDateTime, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, QTime
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDateTimeEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QVBoxLayout,
     QWidget,
 )
 
 from hairtrack.core.domain import TreatmentEvent, TreatmentType, Visit
 from hairtrack.core.services.records import TreatmentFields
 from hairtrack.ui import forms
+from hairtrack.ui.form_dialog import FormDialog
 
 
 @dataclass(frozen=True)
@@ -36,62 +33,35 @@ class VisitFields:
     notes: str
 
 
-class _RecordDialog(QDialog):
-    submitted = Signal(object)
+class VisitDialog(FormDialog):
+    FIELD_LABELS = (("visited_at", "Date and time"), ("notes", "Notes"))
 
-    def __init__(self, title: str, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(460)
-        self.form = forms.prepare(QFormLayout())
-        self.error = QLabel()
-        self.error.setObjectName("errorLabel")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self._check)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
-
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()
-        self.setEnabled(True)
-
-    def _check(self) -> None:
-        message = self.problem()
-        if message:
-            self.show_error(message)
-            return
-        self.setEnabled(False)  # until the caller saved (accept) or refused (show_error)
-        self.submitted.emit(self.fields())
-
-    def problem(self) -> str:
-        return ""
-
-    def fields(self) -> object:
-        raise NotImplementedError
-
-
-class VisitDialog(_RecordDialog):
     def __init__(self, visit: Visit | None = None, parent: QWidget | None = None) -> None:
         super().__init__("Edit visit" if visit else "New visit", parent)
         self.visit = visit
         self.when = QDateTimeEdit()
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("d MMM yyyy  HH:mm")
-        moment = visit.visited_at.astimezone() if visit else datetime.now().astimezone()
-        self.when.setDateTime(QDateTime(QDate(moment.year, moment.month, moment.day),
-                                        QTime(moment.hour, moment.minute)))
-        self.notes = QPlainTextEdit(visit.notes if visit else "")
+        self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("Observations, patient-reported changes…")
         self.notes.setFixedHeight(100)
         forms.add_row(self.form, "Date and time", self.when)
         forms.add_row(self.form, "Notes", self.notes)
+        if visit is None:
+            self._show(datetime.now().astimezone(), "")
+        else:
+            self.load(visit)
+
+    def load(self, record: object) -> None:
+        assert isinstance(record, Visit)
+        self.visit = record
+        self._show(record.visited_at, record.notes)
+
+    def _show(self, when: datetime, notes: str) -> None:
+        moment = when.astimezone()
+        self.when.setDateTime(QDateTime(QDate(moment.year, moment.month, moment.day),
+                                        QTime(moment.hour, moment.minute)))
+        self.notes.setPlainText(notes)
 
     def fields(self) -> VisitFields:
         value = self.when.dateTime().toPython()
@@ -100,7 +70,11 @@ class VisitDialog(_RecordDialog):
                            self.notes.toPlainText().strip())
 
 
-class TreatmentDialog(_RecordDialog):
+class TreatmentDialog(FormDialog):
+    FIELD_LABELS = (("date", "Date"), ("type", "Treatment"), ("product", "Product"),
+                    ("lot", "Lot"), ("dose", "Dose"), ("device_settings", "Device settings"),
+                    ("clinician", "Clinician"), ("notes", "Notes"))
+
     def __init__(self, types: list[TreatmentType], event: TreatmentEvent | None = None,
                  clinician: str = "", parent: QWidget | None = None) -> None:
         super().__init__("Edit treatment" if event else "New treatment", parent)
@@ -109,8 +83,6 @@ class TreatmentDialog(_RecordDialog):
         self.day = QDateEdit()
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("d MMM yyyy")
-        when = event.date if event else date.today()
-        self.day.setDate(QDate(when.year, when.month, when.day))
         self.type = QComboBox()
         self.type.setEditable(True)
         self.type.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -119,27 +91,40 @@ class TreatmentDialog(_RecordDialog):
         line = self.type.lineEdit()
         if line is not None:
             line.setPlaceholderText("Choose or type a new treatment type")
-        if event is not None:
-            index = self.type.findData(event.type_code)
-            self.type.setCurrentIndex(index)
-            if index < 0:
-                self.type.setEditText(event.type_label)
-        self.product = QLineEdit(event.product if event else "")
+        self.product = QLineEdit()
         self.product.setPlaceholderText("Product or device")
-        self.lot = QLineEdit(event.lot if event else "")
+        self.lot = QLineEdit()
         self.lot.setPlaceholderText("Batch / lot number")
-        self.dose = QLineEdit(event.dose if event else "")
+        self.dose = QLineEdit()
         self.dose.setPlaceholderText("e.g. 2 mL over 40 sites")
-        self.device = QLineEdit(event.device_settings if event else "")
+        self.device = QLineEdit()
         self.device.setPlaceholderText("e.g. 30G needle, 4 mm depth")
-        self.clinician = QLineEdit(event.clinician if event else clinician)
-        self.notes = QPlainTextEdit(event.notes if event else "")
+        self.clinician = QLineEdit(clinician)
+        self.notes = QPlainTextEdit()
         self.notes.setFixedHeight(80)
         for label, widget in (("Date", self.day), ("Treatment", self.type),
                               ("Product", self.product), ("Lot", self.lot),
                               ("Dose", self.dose), ("Device settings", self.device),
                               ("Clinician", self.clinician), ("Notes", self.notes)):
             forms.add_row(self.form, label, widget)
+        today = date.today()
+        self.day.setDate(QDate(today.year, today.month, today.day))
+        if event is not None:
+            self.load(event)
+
+    def load(self, record: object) -> None:
+        assert isinstance(record, TreatmentEvent)
+        self.treatment = event = record
+        self.day.setDate(QDate(event.date.year, event.date.month, event.date.day))
+        index = self.type.findData(event.type_code)
+        self.type.setCurrentIndex(index)
+        if index < 0:
+            self.type.setEditText(event.type_label)
+        for widget, value in ((self.product, event.product), (self.lot, event.lot),
+                              (self.dose, event.dose), (self.device, event.device_settings),
+                              (self.clinician, event.clinician)):
+            widget.setText(value)
+        self.notes.setPlainText(event.notes)
 
     def type_text(self) -> str:
         return self.type.currentText().strip()

@@ -70,6 +70,11 @@ class TaskRunner(QObject):
         self._closed = False
 
     @property
+    def synchronous(self) -> bool:
+        """Tasks run inline (tests); helpers with their own threads follow suit."""
+        return self._synchronous
+
+    @property
     def running(self) -> int:
         return len(self._running)
 

@@ -1,13 +1,15 @@
 """The patient's course in date order: visits and treatment events on one list.
 
 Treatments sit next to the visits that bracket them, so a clinician sees what
-was done between two sets of photos. Edits go through the writer; the view
-redraws from the new record the workspace loads after `recordChanged`.
+was done between two sets of photos. Edits go through the writer with the
+version of the entry on screen (another desktop's change in between is refused
+and offered for reload, `ui/conflicts.py`); the view redraws from the new
+record the workspace loads after `recordChanged`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -29,8 +31,8 @@ from hairtrack.core.domain import TreatmentEvent, Visit
 from hairtrack.core.services import records
 from hairtrack.core.services.records import PatientRecord, TreatmentFields
 from hairtrack.settings import Settings
+from hairtrack.ui import conflicts, messages
 from hairtrack.ui import formatting as fmt
-from hairtrack.ui import messages
 from hairtrack.ui.context import AppContext
 from hairtrack.ui.icons import Colours, icon
 from hairtrack.ui.record_dialogs import TreatmentDialog, VisitDialog, VisitFields
@@ -121,8 +123,9 @@ class TimelinePage(QWidget):
 
     # ---- data ------------------------------------------------------------------------------
     def set_record(self, record: PatientRecord | None) -> None:
-        selected = self._pending_select or self.selected()
+        pending, selected = self._pending_select, self._pending_select or self.selected()
         self._pending_select = None
+        top = self.tree.verticalScrollBar().value()  # a refresh keeps the place in the list
         self.record = record
         self.tree.clear()
         if record is None:
@@ -142,6 +145,8 @@ class TimelinePage(QWidget):
                              f"{fmt.count(len(record.photos), 'photo')}")
         if selected is not None:
             self.select(*selected)
+        if pending is None:  # an entry just saved here is scrolled to; otherwise stay put
+            self.tree.verticalScrollBar().setValue(top)
         self._update_buttons()
 
     def _visit_item(self, visit: Visit, start: date | None) -> QTreeWidgetItem:
@@ -256,57 +261,82 @@ class TimelinePage(QWidget):
         else:
             event = next(t for t in self.record.treatments if t.id == ident)
             text = f"Delete the {event.type_label} of {fmt.day(event.date)}?"
-            work = lambda: records.delete_treatment(library, ident)  # noqa: E731
+            work = lambda: records.delete_treatment(  # noqa: E731
+                library, ident, expected_version=event.version)  # the version on screen
         if not messages.confirm(self, "Delete entry", text):
             return
         self.context.runner.call(
             "Deleting", work, writes=True,
             on_done=lambda _: self._changed(patient_id, "Entry deleted"),
-            on_error=messages.warner(self, "Cannot delete"))
+            on_error=conflicts.action_failed(
+                self, "Cannot delete", lambda: self.context.recordChanged.emit(patient_id)))
 
     def _open(self, dialog: VisitDialog | TreatmentDialog,
-              save: Callable[[Any, Any], None]) -> None:
+              save: Callable[[Any, Any, int], None]) -> None:
+        assert self.record is not None
+        patient_id = self.record.patient.id  # the dialog outlives a refresh of the view
         self.dialog = dialog
-        dialog.submitted.connect(lambda fields: save(dialog, fields))
+        dialog.submitted.connect(lambda fields: save(dialog, fields, patient_id))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _: setattr(self, "dialog", None))
         dialog.open()
 
-    def _save_visit(self, dialog: VisitDialog, fields: VisitFields) -> None:
-        assert self.record is not None
-        library, patient_id = self.context.library, self.record.patient.id
-        existing = dialog.visit
+    def _save_visit(self, dialog: VisitDialog, fields: VisitFields, patient_id: int) -> None:
+        library, opened = self.context.library, dialog.visit  # the version on screen
 
         def work() -> Visit:
-            if existing is None:
+            if opened is None:
                 return records.add_visit(library, patient_id, fields.visited_at, fields.notes)
-            return records.update_visit(library, existing.id, fields.visited_at, fields.notes)
+            return records.update_visit(library, opened.id, fields.visited_at, fields.notes,
+                                        expected_version=opened.version)
 
         def done(visit: Visit) -> None:
             dialog.accept()
             self._changed(patient_id, "Visit saved", ("visit", visit.id))
 
-        self.context.runner.call("Saving visit", work, writes=True, on_done=done,
-                                 on_error=lambda exc: dialog.show_error(messages.error_text(exc)))
+        def reload() -> None:
+            if opened is not None:
+                self._reload_dialog(dialog, patient_id, lambda r: r.visits, opened.id)
 
-    def _save_treatment(self, dialog: TreatmentDialog, fields: TreatmentFields) -> None:
-        assert self.record is not None
-        library, patient_id = self.context.library, self.record.patient.id
-        existing, new_type = dialog.treatment, dialog.is_new_type()
+        self.context.runner.call("Saving visit", work, writes=True, on_done=done,
+                                 on_error=lambda exc: conflicts.save_failed(dialog, exc, reload))
+
+    def _save_treatment(self, dialog: TreatmentDialog, fields: TreatmentFields,
+                        patient_id: int) -> None:
+        library = self.context.library
+        opened, new_type = dialog.treatment, dialog.is_new_type()
 
         def work() -> TreatmentEvent:
             if new_type:
                 records.add_treatment_type(library, fields.type)
-            if existing is None:
+            if opened is None:
                 return records.add_treatment(library, patient_id, fields)
-            return records.update_treatment(library, existing.id, fields)
+            return records.update_treatment(library, opened.id, fields,
+                                            expected_version=opened.version)
 
         def done(event: TreatmentEvent) -> None:
             dialog.accept()
             self._changed(patient_id, "Treatment saved", ("treatment", event.id))
 
+        def reload() -> None:
+            if opened is not None:
+                self._reload_dialog(dialog, patient_id, lambda r: r.treatments, opened.id)
+
         self.context.runner.call("Saving treatment", work, writes=True, on_done=done,
-                                 on_error=lambda exc: dialog.show_error(messages.error_text(exc)))
+                                 on_error=lambda exc: conflicts.save_failed(dialog, exc, reload))
+
+    def _reload_dialog(self, dialog: VisitDialog | TreatmentDialog, patient_id: int,
+                       entries: Callable[[PatientRecord], Sequence[Visit | TreatmentEvent]],
+                       ident: int) -> None:
+        """The form shows the current entry; the timeline behind it reloads too."""
+        library = self.context.library
+
+        def read() -> Visit | TreatmentEvent | None:
+            record = records.patient_record(library, patient_id)
+            return next((e for e in entries(record) if e.id == ident), None)
+
+        conflicts.reload_form(self.context, dialog, read)
+        self.context.recordChanged.emit(patient_id)
 
     def _changed(self, patient_id: int, message: str,
                  select: tuple[str, int] | None = None) -> None:

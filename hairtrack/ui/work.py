@@ -139,7 +139,7 @@ class Work(QObject):
 
         def task(token: CancelToken) -> Any:
             return analysis_process.analysis_task(library, patient_id, force=force,
-                                                  cancel=token)
+                                                  cancel=token, own=self.context.own_writes)
 
         holder: dict[str, TaskHandle] = {}
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication
 
 from hairtrack.core.library import Library
 from hairtrack.core.progress import run_task
-from hairtrack.core.services import demo
+from hairtrack.core.services import demo, records
 from hairtrack.settings import Settings
 from hairtrack.ui.context import AppContext
 from hairtrack.ui.main_window import MainWindow
@@ -100,3 +101,45 @@ def wait_thumbnails(qtbot) -> Callable[[MainWindow], None]:
         QApplication.processEvents()
 
     return wait
+
+
+@pytest.fixture
+def other_desktop() -> Iterator[Callable[[Library], Library]]:
+    """The same library opened by a second program (another desktop), as "alice (desk 2)"."""
+    opened: list[Library] = []
+
+    def open_other(library: Library) -> Library:
+        other = Library.open(library.root)
+        other.actor = "alice (desk 2)"
+        opened.append(other)
+        return other
+
+    yield open_other
+    for other in opened:
+        other.close()
+
+
+@pytest.fixture
+def open_demo(demo_library: Library, make_window: WindowFactory,
+              other_desktop: Callable[[Library], Library]) -> tuple[MainWindow, Any, Library]:
+    """A window on the demo patient's timeline, the patient, and another desktop."""
+    window = make_window(demo_library)
+    patient = records.patient_by_mrn(demo_library, demo.DEMO_MRN)
+    window.open_patient(patient, "timeline")
+    return window, patient, other_desktop(demo_library)
+
+
+@pytest.fixture
+def edit_entry() -> Callable[[MainWindow, str, int], tuple[Any, Any]]:
+    """Open the timeline's edit dialog on the n-th visit or treatment: (dialog, entry)."""
+
+    def edit(window: MainWindow, kind: str, index: int) -> tuple[Any, Any]:
+        timeline = window.workspace.timeline
+        record = timeline.record
+        assert record is not None
+        entry = (record.visits if kind == "visit" else record.treatments)[index]
+        timeline.select(kind, entry.id)
+        timeline.edit_selected()
+        return timeline.dialog, entry
+
+    return edit

@@ -228,7 +228,7 @@ class Editing(QObject):
         self._context.runner.run(
             # whole patient in the analysis process: unchanged photos are skipped by cache key
             "Re-analysing", lambda token: analysis_process.analysis_task(
-                library, patient_id, cancel=token),
+                library, patient_id, cancel=token, own=self._context.own_writes),
             writes=True, on_progress=progress, on_done=done,
             on_error=lambda exc: self._failed("Re-analysis", exc, patient_id))
 
