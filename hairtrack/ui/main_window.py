@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from hairtrack import __version__
 from hairtrack.core.domain import Patient
+from hairtrack.core.library import describe_url
 from hairtrack.core.services import records, trash
 from hairtrack.settings import Settings
 from hairtrack.ui import formatting as fmt
@@ -80,7 +81,10 @@ class MainWindow(QMainWindow):
         self.indicator = TaskIndicator()
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.indicator)
-        self.library_label = QLabel(f"Library: {context.library.root}"
+        url = context.library.engine.url
+        server = ("" if url.get_backend_name() == "sqlite"
+                  else f"  ·  database: {describe_url(url)}")  # a clinic's shared server
+        self.library_label = QLabel(f"Library: {context.library.root}{server}"
                                     + ("  (read-only)" if context.library.read_only else ""))
         self.library_label.setObjectName("muted")
         self.statusBar().addPermanentWidget(self.library_label)

@@ -292,3 +292,11 @@ def test_database_url_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         assert lib.store.root == tmp_path / "other-lib" / "photos"
     finally:
         lib.close()
+
+
+def test_a_server_is_described_without_its_password() -> None:
+    from sqlalchemy import make_url
+
+    from hairtrack.core.library import describe_url
+    url = make_url("postgresql+psycopg://clinic:s3cret@db.clinic.lan:5433/hairtrack")
+    assert describe_url(url) == "postgresql server db.clinic.lan:5433/hairtrack"
