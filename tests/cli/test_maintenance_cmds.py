@@ -77,7 +77,7 @@ def test_failures_are_one_line_without_password(clinic: Path, tmp_path: Path,
     own = f"sqlite:///{clinic / DB_FILENAME}"
     missing = ["--library", str(tmp_path / "nowhere")]
     for argv, expected in ((["--library", str(clinic), "migrate-to", "--database", unreachable],
-                            "cannot connect to database 'hairtrack' on 127.0.0.1:1"),
+                            "cannot connect to the postgresql server 127.0.0.1:1/hairtrack"),
                            (["--library", str(clinic), "migrate-to", "--database", own],
                             "is the library's own database"),
                            ([*missing, "migrate-to", "--database", "sqlite:///x.sqlite"],

@@ -28,7 +28,7 @@ from hairtrack.core.library import Library
 from hairtrack.core.storage.audit import Action, AuditEntry
 from hairtrack.core.storage.models import AuditHeadRow, AuditRow
 
-__all__ = ["AuditEntry", "Changes", "OwnWrites", "change_marker", "changes_since", "poll"]
+__all__ = ["AuditEntry", "Changes", "OwnWrites", "change_marker", "poll"]
 
 #: More entries than this since the last look: a view reloads everything instead.
 MAX_ENTRIES = 500
@@ -72,12 +72,6 @@ def change_marker(library: Library) -> int:
     """The library's change counter (0 for a library nothing was ever written to)."""
     with library.session() as session:
         return _head(session)
-
-
-def changes_since(library: Library, seq: int, limit: int = MAX_ENTRIES) -> list[AuditEntry]:
-    """Entries committed after `seq`, oldest first, at most `limit` of them."""
-    with library.session() as session:
-        return _entries(session, seq, None, limit)
 
 
 def poll(library: Library, since: int, limit: int = MAX_ENTRIES) -> Changes:

@@ -32,7 +32,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from hairtrack.core.library import Library
+from hairtrack.core.library import Library, describe_url
 from hairtrack.core.progress import CancelToken, Progress, Task
 from hairtrack.core.services import migrate_rows
 from hairtrack.core.storage import audit, database, permissions
@@ -192,11 +192,8 @@ def _connect(engine: Engine, url: URL) -> None:
         with engine.connect():
             pass
     except DBAPIError as exc:
-        if url.get_backend_name() == "sqlite":
-            where = f"the SQLite database {url.database}"
-        else:
-            port = f":{url.port}" if url.port else ""
-            where = f"database {url.database!r} on {url.host or 'localhost'}{port}"
+        where = (f"the SQLite database {url.database}" if url.get_backend_name() == "sqlite"
+                 else f"the {describe_url(url)}")
         raise MigrationError(f"cannot connect to {where}: {_reason(exc, url)}") from exc
 
 

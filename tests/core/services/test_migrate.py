@@ -291,7 +291,7 @@ def test_an_unreachable_server_is_one_line_without_the_password(source: Library)
     with pytest.raises(migrate.MigrationError) as caught:
         migrate_all(source, url)
     message = str(caught.value)
-    assert message.startswith("cannot connect to database 'hairtrack' on 127.0.0.1:1")
+    assert message.startswith("cannot connect to the postgresql server 127.0.0.1:1/hairtrack")
     assert "s3cret-pw" not in message and "\n" not in message
 
 
