@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 #: Bump whenever a change can move a coverage number; stored with every measurement.
-ALGORITHM_VERSION = "coverage-1.1"
+ALGORITHM_VERSION = "coverage-1.2"
 METHOD = "flat-scalp-ratio+skin-distance+half-way"
 
 
@@ -154,8 +154,10 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
 
     hair = upscale_mask(hair_w, factor, (h, w)) & region
     value = float(np.count_nonzero(hair)) / roi_pixels
+    # Colour is lost wherever any channel clipped, including one left out above.
+    lost = white_w if channels == (0, 1, 2) else _clipped(work, p.white_level)
     confidence, note = _confidence(result.core, model.polarity_margin, model.scalp_share,
-                                   float(white_w[region_w].mean()))
+                                   float(lost[region_w].mean()))
     return CoverageResult(value, confidence, roi_pixels, float(result.threshold), METHOD,
                           ALGORITHM_VERSION, hair, automatic, note)
 

@@ -237,6 +237,39 @@ def test_gamma_moves_coverage_at_most_1_5_points() -> None:
     assert worst <= 1.5, worst
 
 
+LIGHT_HAIR_OR_DARK_SKIN = [("light", "brown"), ("light", "grey"), ("light", "blond"),
+                           ("medium", "brown"), ("medium", "grey"), ("medium", "blond"),
+                           ("dark", "dark"), ("dark", "brown"), ("dark", "grey"),
+                           ("dark", "blond")]
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known limitation: with little colour contrast the "
+                   "choice of which colour is scalp can flip with the light; measured worst "
+                   "shifts 2-40 points (light grey brighter 23, dark blond warm 40); those "
+                   "results mostly carry low confidence")
+def test_lighting_moves_lighter_hair_at_most_1_5_points() -> None:
+    worst = max(abs(shift) for skin, hair in LIGHT_HAIR_OR_DARK_SKIN for v in range(3)
+                for shift in lighting_shifts(skin, hair, v).values())
+    assert worst <= 1.5, worst
+
+
+def test_channel_clipped_by_over_exposure_lowers_confidence() -> None:
+    """Over-exposed pale skin clips red; coverage is then read from blue and green only.
+
+    The number is worse for it (here about 7 points off instead of 1), so the
+    result must not claim full confidence, and says why.
+    """
+    s = scalp("medium", "grey", 0)
+    normal = coverage(s.image, full(s.image))
+    bright = apply_lighting(s.image, 1.3, 1.0, (1.0, 1.0, 1.0))
+    assert float((bright[:, :, 2] >= 250).mean()) > 0.1  # the red channel did clip
+    over = coverage(bright, full(bright))
+    assert normal.confidence >= 0.9
+    assert over.confidence <= 0.5
+    assert over.note is not None and "clipped" in over.note
+
+
 # --- what counts as hair --------------------------------------------------------------------
 
 SKIN_BGR = (150, 175, 215)
