@@ -30,8 +30,8 @@ from hairtrack.core.domain import Patient
 from hairtrack.core.library import describe_url
 from hairtrack.core.services import records, trash
 from hairtrack.settings import Settings
+from hairtrack.ui import conflicts, messages
 from hairtrack.ui import formatting as fmt
-from hairtrack.ui import messages
 from hairtrack.ui.audit_dialog import AuditDialog
 from hairtrack.ui.context import AppContext
 from hairtrack.ui.icons import app_icon
@@ -264,9 +264,17 @@ class MainWindow(QMainWindow):
             self.context.patientsChanged.emit()
             self.show_home()
 
+        def reload() -> None:
+            self.context.patientsChanged.emit()
+            self.context.recordChanged.emit(patient.id)
+
+        # The version on screen: a patient changed on another desktop since is not deleted
+        # unseen; the user is offered the current record instead.
         self.context.runner.call("Moving the patient to the trash",
-                                 lambda: trash.delete_patient(library, patient.id), writes=True,
-                                 on_done=done, on_error=messages.warner(self, "Cannot delete"))
+                                 lambda: trash.delete_patient(library, patient.id,
+                                                              expected_version=patient.version),
+                                 writes=True, on_done=done,
+                                 on_error=conflicts.action_failed(self, "Cannot delete", reload))
 
     # ---- import ------------------------------------------------------------------------------
     def import_files(self, paths: Sequence[Path | str] | None = None) -> ImportDialog | None:

@@ -257,7 +257,8 @@ class TimelinePage(QWidget):
                     else "")
             text = (f"Move the visit of {fmt.day(visit.visited_at)}{held} to the trash? "
                     "You can restore it from File > Trash until the trash is emptied.")
-            work: Callable[[], None] = lambda: records.delete_visit(library, ident)  # noqa: E731
+            work: Callable[[], None] = lambda: records.delete_visit(  # noqa: E731
+                library, ident, expected_version=visit.version)  # the version on screen
         else:
             event = next(t for t in self.record.treatments if t.id == ident)
             text = f"Delete the {event.type_label} of {fmt.day(event.date)}?"

@@ -149,3 +149,28 @@ def test_a_refusal_that_is_not_a_conflict_stays_in_the_form(open_demo, boxes):
     assert dialog.error.isVisible() and "TAKEN-1" in dialog.error.text()
     assert records.patient_by_mrn(other, patient.mrn).name == patient.name
     assert dialog.isVisible()
+
+
+def test_stale_visit_and_patient_deletes_are_refused(open_demo, boxes, monkeypatch):
+    """The user confirmed a delete of what the screen showed; a record changed since stays."""
+    window, patient, other = open_demo
+    timeline = window.workspace.timeline
+    visit = timeline.record.visits[1]
+    records.update_visit(other, visit.id, visit.visited_at, "theirs",
+                         expected_version=visit.version)
+    monkeypatch.setattr(messages, "confirm", lambda *a, **k: True)
+    timeline.select("visit", visit.id)
+    timeline.delete_selected()
+    assert len(boxes) == 1 and "was changed by alice (desk 2)" in boxes[0].text()
+    assert any(v.id == visit.id for v in records.patient_record(other, patient.id).visits)
+    _reload(boxes[0])
+    assert any(r[5] == "theirs" for r in timeline.row_texts())
+
+    records.update_patient(other, patient.id, mrn=patient.mrn, name="Renamed Elsewhere",
+                           date_of_birth=patient.date_of_birth, sex=patient.sex,
+                           notes=patient.notes, expected_version=patient.version)
+    window.delete_patient()  # the window still shows the name before the rename
+    assert len(boxes) == 2 and "was changed by alice (desk 2)" in boxes[1].text()
+    assert records.patient_by_mrn(other, patient.mrn).name == "Renamed Elsewhere"
+    _reload(boxes[1])
+    assert window.workspace.patient.name == "Renamed Elsewhere"

@@ -206,11 +206,11 @@ def _day(moment: datetime) -> str:
     return moment.astimezone().date().isoformat()
 
 
-def delete_visit(library: Library, visit_id: int) -> None:
+def delete_visit(library: Library, visit_id: int, expected_version: int | None = None) -> None:
     """The visit and its photos go to the trash, from where they can be restored."""
     with library.session() as session:
         repo.visit_row(session, visit_id)  # NotFound for an unknown or trashed visit
-    trash.delete_visit(library, visit_id)
+    trash.delete_visit(library, visit_id, expected_version)
 
 
 def set_photo_view(library: Library, photo_id: int, view: View) -> None:

@@ -24,7 +24,7 @@ from hairtrack.core.library import Library
 from hairtrack.core.storage import audit, write_lock
 from hairtrack.core.storage.audit import Action
 from hairtrack.core.storage.models import PatientRow, PhotoRow, Trashable, VisitRow
-from hairtrack.core.storage.repositories import Conflict, NotFound
+from hairtrack.core.storage.repositories import Conflict, NotFound, check_version
 from hairtrack.core.storage.soft_delete import including_deleted
 
 RowT = TypeVar("RowT", PatientRow, VisitRow, PhotoRow)
@@ -52,12 +52,15 @@ class TrashEntry:
     photo_count: int  # the photos a purge of this entry removes for good
 
 
-def delete_patient(library: Library, patient_id: int) -> None:
-    _move_to_trash(library, Kind.PATIENT, patient_id)
+def delete_patient(library: Library, patient_id: int,
+                   expected_version: int | None = None) -> None:
+    """To the trash; `expected_version` refuses it when another desktop changed the patient
+    after this one showed it (the user decided on what they saw)."""
+    _move_to_trash(library, Kind.PATIENT, patient_id, expected_version)
 
 
-def delete_visit(library: Library, visit_id: int) -> None:
-    _move_to_trash(library, Kind.VISIT, visit_id)
+def delete_visit(library: Library, visit_id: int, expected_version: int | None = None) -> None:
+    _move_to_trash(library, Kind.VISIT, visit_id, expected_version)
 
 
 def delete_photo(library: Library, photo_id: int) -> None:
@@ -125,11 +128,14 @@ def empty_trash(library: Library) -> int:
 
 # -- internals ---------------------------------------------------------------------------------
 
-def _move_to_trash(library: Library, kind: Kind, ident: int) -> None:
+def _move_to_trash(library: Library, kind: Kind, ident: int,
+                   expected_version: int | None = None) -> None:
     with library.session() as session:
         row = _kind_row(session, kind, ident)
         if row.deleted_at is not None:
             raise Conflict(f"the {kind.value} is already in the trash")
+        check_version(row, expected_version, _describe(session, kind, row), session,
+                      kind.value, ident)
         patient_id = _patient_id(session, kind, row)
         row.deleted_at, row.deleted_by = datetime.now(timezone.utc), library.actor
         photos = len(_photo_hashes(session, kind, ident))

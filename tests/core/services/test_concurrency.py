@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from hairtrack.core.domain import View
 from hairtrack.core.library import Library
 from hairtrack.core.progress import run_task
-from hairtrack.core.services import analysis, demo, importer, records
+from hairtrack.core.services import analysis, demo, importer, records, trash
 from hairtrack.core.services.importer import Duplicate, Imported, ImportItem
 from hairtrack.core.storage import audit
 from hairtrack.core.storage import repositories as repo
@@ -122,6 +122,25 @@ def test_stale_treatment_and_visit_edits_are_refused(desktops: list[Library]) ->
     record = records.patient_record(mine, patient.id)
     assert [t.dose for t in record.treatments] == ["4 ml"]
     assert [v.notes for v in record.visits] == ["theirs"]
+
+
+def test_stale_patient_and_visit_deletes_are_refused(desktops: list[Library]) -> None:
+    """A delete decides on what the user saw: not on a record changed since."""
+    mine, theirs = desktops[0], desktops[1]
+    patient = records.add_patient(mine, "VER-D", "Dora Delete")
+    visit = records.add_visit(mine, patient.id, datetime(2024, 4, 1, 10, tzinfo=UTC))
+    records.update_visit(theirs, visit.id, visit.visited_at, "theirs",
+                         expected_version=visit.version)
+    changed = records.update_patient(theirs, patient.id, mrn="VER-D", name="Dora D.",
+                                     date_of_birth=None, sex=patient.sex, notes="",
+                                     expected_version=patient.version)
+    with pytest.raises(records.ChangedElsewhere, match=r"visit of .* was changed by desk-1"):
+        records.delete_visit(mine, visit.id, expected_version=visit.version)
+    with pytest.raises(records.ChangedElsewhere, match=r"Dora .* was changed by desk-1"):
+        trash.delete_patient(mine, patient.id, expected_version=patient.version)
+    assert [v.notes for v in records.patient_record(mine, patient.id).visits] == ["theirs"]
+    trash.delete_patient(mine, patient.id, expected_version=changed.version)  # after a reload
+    assert [e.id for e in trash.list_trash(mine)] == [patient.id]
 
 
 def test_a_write_racing_another_desktop_is_reported_not_lost(desktops: list[Library]) -> None:
