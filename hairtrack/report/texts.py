@@ -46,7 +46,7 @@ def methods(used: Sequence[Measurement], region_drawn: bool, method_sd: float,
         "and refining it by intensity correlation (ECC); alignments failing the quality checks "
         "were refused rather than used."
         + (f" Transforms used: {model_text}." if model_text else ""),
-        "Coverage: on a working copy (longest side 1600 pixels) in the baseline's frame, each "
+        f"Coverage: on {_working_copy(used)} in the baseline's frame, each "
         "pixel of the region of interest was classified as hair or bare scalp by its colour "
         "distance from the local bare-scalp colour, with a threshold set per photo from the "
         "photo itself (thresholding adapts to lighting and skin tone). The region of "
@@ -60,3 +60,20 @@ def methods(used: Sequence[Measurement], region_drawn: bool, method_sd: float,
         "Algorithm version: " + (", ".join(versions) if versions else "not recorded") + ".",
     ]
     return "\n".join(parts)
+
+
+def _working_copy(used: Sequence[Measurement]) -> str:
+    """The sizes the stored parameters say were used (they can change between versions).
+
+    The analysis reads each photo reduced to `work_side`; coverage then block-averages
+    that by a whole factor to at most its own `work_side`.
+    """
+    for m in used:
+        photo_side = m.parameters.get("work_side")
+        cov = m.parameters.get("coverage")
+        cov_side = cov.get("work_side") if isinstance(cov, dict) else None
+        if isinstance(photo_side, int) and isinstance(cov_side, int) and cov_side > 0:
+            side = photo_side // -(-photo_side // cov_side)
+            return (f"a copy of each photo reduced to at most {photo_side} pixels on its "
+                    f"longest side and block-averaged to a working copy of at most {side} pixels")
+    return "a reduced working copy"

@@ -116,3 +116,15 @@ def test_missing_cache_files_leave_paths_empty(fake_copy: tuple[Library, int]) -
         path.unlink()
     data = build_report_data(library, patient_id, ReportOptions(), CLINIC)
     assert all(v.image is None and v.mask is not None for s in data.sections for v in s.visits)
+
+
+def test_methods_name_the_sizes_the_analysis_used(analysed_library: tuple[Library, int]) -> None:
+    """The report is read years later: it must say what was done, from what was stored."""
+    from hairtrack.core.imaging.hair_coverage import CoverageParams
+    from hairtrack.core.services.analysis_work import WORK_SIDE
+
+    library, patient_id = analysed_library
+    data = build_report_data(library, patient_id, ReportOptions(), CLINIC)
+    side = WORK_SIDE // -(-WORK_SIDE // CoverageParams().work_side)
+    assert f"reduced to at most {WORK_SIDE} pixels" in data.methods
+    assert f"working copy of at most {side} pixels" in data.methods
