@@ -143,6 +143,46 @@ def masked_blur(values: F32, weight: F32, sigma: float, fallback: F32) -> F32:
     return np.asarray(out, np.float32).reshape(values.shape)
 
 
+def wide_blur(values: F32, sigma: float) -> F32:
+    """A Gaussian blur of large `sigma`, computed on a copy reduced to a few px per sigma.
+
+    Fields this smooth (light fall-off, sheen) lose nothing at a fraction of
+    the resolution, and the blur costs a fraction of a full-size one.
+    """
+    h, w = values.shape[:2]
+    factor = max(1, int(sigma / 3.0))
+    if factor == 1:
+        return np.asarray(cv2.GaussianBlur(values, (0, 0), sigma), np.float32)
+    small = (max(4, w // factor), max(4, h // factor))
+    reduced = cv2.resize(values, small, interpolation=cv2.INTER_AREA)
+    blurred = cv2.GaussianBlur(reduced, (0, 0), max(0.5, sigma * small[0] / w))
+    out = cv2.resize(blurred, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.asarray(out, np.float32).reshape(values.shape)
+
+
+def mix_channels(values: F32, matrix: NDArray[np.float64] | list[list[float]]) -> F32:
+    """Per-pixel linear combinations of channels (rows of `matrix`), in one OpenCV pass.
+
+    NumPy reductions over a short last axis are an order of magnitude slower
+    than `cv2.transform`; this is used for every mean, difference and
+    projection of colour channels.
+    """
+    m = np.asarray(matrix, np.float64)
+    h, w = values.shape[:2]
+    out = np.asarray(cv2.transform(np.ascontiguousarray(values, np.float32), m), np.float32)
+    return out.reshape(h, w) if m.shape[0] == 1 else out.reshape(h, w, m.shape[0])
+
+
+def channel_norm(values: F32) -> F32:
+    """Euclidean length of each pixel's channel vector."""
+    h, w = values.shape[:2]
+    n = values.shape[2] if values.ndim == 3 else 1
+    squares = cv2.multiply(values, values)
+    total = cv2.transform(np.asarray(squares, np.float32).reshape(h, w, n),
+                          np.ones((1, n), np.float64))
+    return np.asarray(cv2.sqrt(np.asarray(total, np.float32).reshape(h, w)), np.float32)
+
+
 def relative_texture(image: NDArray[np.uint8]) -> F32:
     """Gradient magnitude of log brightness after a light denoise.
 
@@ -151,7 +191,7 @@ def relative_texture(image: NDArray[np.uint8]) -> F32:
     inside its regions than bare skin has; that is what tells which class is
     scalp when colour alone cannot (blond hair on dark skin, grey on pale).
     """
-    grey = np.asarray(image, np.float32).mean(axis=2)
+    grey = mix_channels(np.asarray(image, np.float32), [[1 / 3, 1 / 3, 1 / 3]])
     logl = np.log(grey + np.float32(OFFSET + 4.0))  # +4: sensor noise in black hair
     logl = np.asarray(cv2.GaussianBlur(logl, (0, 0), 0.8), np.float32)
     gx = cv2.Sobel(logl, cv2.CV_32F, 1, 0, ksize=3)

@@ -25,7 +25,7 @@ from skin colour in every direction, so it stays hair.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -69,6 +69,16 @@ class Classified:
     distance: F32  # skin distance per pixel, scalp-spread units
     threshold: float  # the global floor used
     core: float  # median strand-core distance
+    peak: F32 = field(repr=False)  # strongest nearby response (the strand core)
+    floor: F32 = field(repr=False)  # most scalp-like nearby response (0 where untrusted)
+    trusted: Mask = field(repr=False)  # the floor is scalp seen between strands
+
+    def hair_at(self, use: Mask, half_way: float) -> Mask:
+        """The hair mask had the half-way point been `half_way` (how much the cut matters)."""
+        thr = np.float32(self.threshold)
+        cut = np.maximum(self.floor + np.float32(half_way) * (self.peak - self.floor), thr)
+        return np.asarray(use & (self.distance >= cut)
+                          & (~self.trusted | (self.distance - self.floor >= thr)))
 
 
 def robust_covariance(x: F32) -> tuple[F32, F32]:
@@ -158,4 +168,4 @@ def classify(toned: F32, use: Mask, background: F32, skin: Mask,
     # Where the floor is scalp, hair must also stand out from it: a smooth
     # patch of oddly coloured skin (shading the colour field missed) is not hair.
     hair = use & (m >= cut) & (~trusted | (m - floor >= np.float32(threshold)))
-    return Classified(np.asarray(hair), m, threshold, core)
+    return Classified(np.asarray(hair), m, threshold, core, peak, floor, np.asarray(trusted))

@@ -3,20 +3,14 @@
 Fitted on a small analysis copy (a few hundred pixels across), because the
 model is a handful of colours and one smooth field, not a per-pixel answer:
 
-1. Colour clusters. K-means on log brightness plus weighted log
-   chromaticity. In log space exposure and white balance are shifts and
-   gamma a scaling, so the clusters are the same under any of them.
-2. Which cluster is bare scalp, by three cues each true of scalp against hair
-   for every skin and hair colour we model and in the real photographs, none
-   sufficient alone: scalp is smoother (hair is a mat of strands of differing
-   tone and shine), redder (blood under the skin; hair pigment has little
-   a*), and lighter (the weakest cue: grey and blond hair on dark skin is
-   lighter than the skin). Clusters with no interior are strand edges.
-3. Where bare scalp is: the scalp cluster plus the smooth pixels connected to
-   it (sheen and shading change skin colour gradually, hair meets skin at
-   strand edges), then refined by the skin-distance classifier
-   (`coverage_classify`) a few times, each time re-estimating the scalp
-   colour field from the clean scalp it found.
+1. Colour clusters and the scalp candidate among them (`coverage_clusters`).
+2. Where bare scalp is: the scalp cluster, the smooth pixels connected to it
+   (sheen and shading change skin colour gradually, hair meets skin at
+   strand edges) and, everywhere else, the most scalp-like pixel of each
+   neighbourhood (scalp seen between strands, however the light falls
+   there); then refined by the skin-distance classifier (`coverage_classify`)
+   a few times, each time re-estimating the scalp colour field from the
+   clean scalp it found.
 """
 
 from __future__ import annotations
@@ -31,12 +25,15 @@ from hairtrack.core.imaging.coverage_channels import (
     F32,
     OFFSET,
     Mask,
+    channel_norm,
     grid_sample,
     interior,
     masked_blur,
-    relative_texture,
+    mix_channels,
+    wide_blur,
 )
 from hairtrack.core.imaging.coverage_classify import ClassifyParams, classify, tone, tone_field
+from hairtrack.core.imaging.coverage_clusters import Clusters, interior_texture
 
 
 @dataclass(frozen=True)
@@ -63,6 +60,12 @@ class ModelParams:
     clean_radius: int = 2  # px kept between scalp samples and strands
     skin_tolerance: float = 0.35  # of hair contrast: still scalp for the field
     smooth_trust: float = 1.5  # texture below this times bare scalp's: no strands near
+    local_radius: int = 4  # px: neighbourhood whose scalp-most pixels seed the colour field
+    local_light_sigma: float = 0.04  # of the longest side: the light's fall-off removed
+    local_tolerance: float = 1.0  # scalp-spread units from that extreme: still scalp
+    local_chroma: float = 3.0  # scalp-spread units: chromaticity still the scalp's
+    no_scalp_texture: float = 1.35  # best candidate no smoother than this: hair on hair
+    no_scalp_margin: float = 0.5  # ... and winning by less than this: no scalp in view
 
 
 @dataclass(frozen=True)
@@ -75,107 +78,7 @@ class SkinModel:
     scalp_share: float  # share of the region in the scalp cluster
     texture_ratio: float  # neighbourhood texture of the rest / of the scalp cluster
     smooth: Mask  # analysis pixels with no strand edges nearby
-
-
-def _cluster_features(logi: F32, chroma_weight: float) -> F32:
-    """Log brightness plus weighted log chromaticity (of the channels kept).
-
-    Shading, shadows and pores change skin's brightness a lot and its colour
-    hardly at all, while grey or blond hair differs from skin mostly in
-    colour; weighting chromaticity lets clusters follow colour.
-    """
-    n = logi.shape[2]
-    lum = logi.mean(axis=2)
-    cw = np.float32(chroma_weight)
-    parts = [lum] + [cw * (logi[:, :, c] - logi[:, :, 0]) for c in range(1, n)]
-    return np.ascontiguousarray(np.stack(parts, axis=2), np.float32)
-
-
-def _kmeans(samples: F32, k: int) -> F32:
-    cv2.setRNGSeed(12345)  # reproducible: the same photo always gives the same number
-    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1e-3)
-    labels = np.zeros((len(samples), 1), np.int32)
-    _, _, centres = cv2.kmeans(samples, k, labels, criteria, 2, cv2.KMEANS_PP_CENTERS)
-    return np.asarray(centres, np.float32)
-
-
-def _assign(feats: F32, centres: F32) -> NDArray[np.int32]:
-    """Nearest cluster centre for every pixel (|x - c|^2 = |x|^2 - 2 x.c + |c|^2)."""
-    h, w = feats.shape[:2]
-    flat = feats.reshape(h * w, -1)
-    c = centres.astype(np.float32)
-    score = flat @ (np.float32(-2.0) * c.T) + np.einsum("kd,kd->k", c, c)[None, :]
-    return np.asarray(np.argmin(score, axis=1), np.int32).reshape(h, w)
-
-
-def _lab_median(pixels: NDArray[np.uint8]) -> NDArray[np.float64]:
-    """Median L*, a*, b* (CIE units) of an (n, 3) BGR sample."""
-    lab = cv2.cvtColor(np.ascontiguousarray(pixels.reshape(-1, 1, 3)), cv2.COLOR_BGR2Lab)
-    med = np.median(lab.reshape(-1, 3).astype(np.float64), axis=0)
-    return np.array([med[0] * 100.0 / 255.0, med[1] - 128.0, med[2] - 128.0])
-
-
-def _interior_texture(mask: Mask, tex: F32) -> float:
-    """Median texture at least two pixels inside `mask` (one if that leaves too little)."""
-    for radius in (2, 1):
-        inner = interior(mask, radius)
-        if int(inner.sum()) >= max(30, int(0.002 * mask.size)):
-            return float(np.median(grid_sample(tex, inner, 20_000)))
-    return float("nan")
-
-
-def _skin_coloured(lab: NDArray[np.float64], params: ModelParams) -> bool:
-    """Could this colour be skin at all? Skin of every tone is reddish and not grey.
-
-    Black, grey and white hair, and glare, are near-neutral (low chroma); skin
-    never is. Only a plausibility gate: brown and blond hair pass it.
-    """
-    chroma = float(np.hypot(lab[1], lab[2]))
-    return bool(lab[1] >= params.min_skin_a and chroma >= params.min_skin_chroma)
-
-
-@dataclass(frozen=True)
-class _Pick:
-    cluster: int
-    margin: float
-    texture_ratio: float
-
-
-def _pick_scalp(image: NDArray[np.uint8], labels: NDArray[np.int32], use: Mask, tex: F32,
-                params: ModelParams) -> _Pick:
-    """The cluster that is bare scalp, each judged against everything else."""
-    around = np.asarray(cv2.GaussianBlur(tex, (0, 0), params.texture_window), np.float32)
-    scores: list[tuple[float, int, float]] = []
-    total = int(use.sum())
-    for c in range(params.clusters):
-        member = (labels == c) & use
-        rest = use & ~member
-        n = int(member.sum())
-        if n < max(30, 0.01 * total) or n == total:
-            continue
-        inner_c, inner_rest = _interior_texture(member, tex), _interior_texture(rest, tex)
-        if not (inner_c > 0 and inner_rest > 0):
-            continue  # no interior: strand edges and mixed pixels, never scalp
-        t_c = float(np.median(grid_sample(around, member, 20_000)))
-        t_rest = float(np.median(grid_sample(around, rest, 20_000)))
-        texture = 0.5 * (np.log(t_rest / max(t_c, 1e-6)) + np.log(inner_rest / inner_c))
-        # A colour can be much smoother than the rest, not infinitely so: a
-        # flat, noiseless patch (a uniform strand, a dark shirt) must not
-        # outvote colour on its own.
-        texture = float(np.clip(texture, -params.texture_cap, params.texture_cap))
-        lab_c = _lab_median(grid_sample(image, member, 8_000))
-        lab_rest = _lab_median(grid_sample(image, rest, 8_000))
-        score = (float(texture) / params.texture_scale
-                 + float(lab_c[1] - lab_rest[1]) / params.redness_scale
-                 + float(lab_c[0] - lab_rest[0]) / params.lightness_scale)
-        if not _skin_coloured(lab_c, params):
-            score -= params.implausible_penalty
-        scores.append((score, c, t_rest / max(t_c, 1e-6)))
-    if not scores:
-        return _Pick(0, 0.0, 1.0)
-    scores.sort(reverse=True)
-    margin = scores[0][0] - scores[1][0] if len(scores) > 1 else abs(scores[0][0])
-    return _Pick(scores[0][1], float(margin), float(scores[0][2]))
+    hair_share: float  # share of the region the analysis copy calls hair
 
 
 def _connected_skin(feats: F32, tex: F32, scalp: Mask, use: Mask,
@@ -187,13 +90,14 @@ def _connected_skin(feats: F32, tex: F32, scalp: Mask, use: Mask,
     colour that connect to the scalp cluster are therefore skin too, however
     far their colour has drifted, and the colour field can follow them.
     """
-    tex_scalp = _interior_texture(scalp, tex)
-    tex_rest = _interior_texture(use & ~scalp, tex)
+    tex_scalp = interior_texture(scalp, tex)
+    tex_rest = interior_texture(use & ~scalp, tex)
     if not tex_rest > tex_scalp > 0:
         return scalp  # scalp only in gaps between strands: nothing smooth to grow through
     ref = np.median(grid_sample(feats, scalp, 8_000), axis=0).astype(np.float32)
-    d = feats - ref
-    chroma = np.sqrt(np.sum(d[:, :, 1:] ** 2, axis=2)) / np.float32(params.chroma_weight)
+    d = np.asarray(cv2.subtract(feats, cv2.merge([np.full(feats.shape[:2], v, np.float32)
+                                                  for v in ref])), np.float32)
+    chroma = channel_norm(np.ascontiguousarray(d[:, :, 1:])) / np.float32(params.chroma_weight)
     limit = min(max(float(np.sqrt(tex_scalp * tex_rest)), params.smooth_factor * tex_scalp),
                 tex_rest)
     smooth = cv2.GaussianBlur(tex, (0, 0), 2.0) <= limit
@@ -204,6 +108,71 @@ def _connected_skin(feats: F32, tex: F32, scalp: Mask, use: Mask,
     sizes = np.bincount(lab.ravel(), minlength=n)
     keep = (seeded >= np.maximum(20, 0.05 * sizes)) & (np.arange(n) > 0)
     return np.asarray(keep[lab] | scalp)
+
+
+def _hairlike(clusters: Clusters, use: Mask) -> Mask:
+    """The clusters most surely hair: thin ones (strands), else the least scalp-like."""
+    thin = np.ones(int(clusters.labels.max()) + 1, bool)
+    for cand in clusters.candidates:
+        thin[cand.cluster] = False
+    mask = use & thin[clusters.labels]
+    if int(mask.sum()) >= max(30, 0.02 * int(use.sum())):
+        return np.asarray(mask)
+    return np.asarray(use & (clusters.labels == clusters.candidates[-1].cluster))
+
+
+def _local_skin(logi: F32, scalp: Mask, hairlike: Mask, use: Mask, params: ModelParams) -> Mask:
+    """Pixels that are the most scalp-like of their neighbourhood: scalp seen between strands.
+
+    Light falls off towards the edges of a photo and sheen brightens its
+    middle, so a scalp cluster found in one place says little about the
+    scalp's colour elsewhere. But everywhere hair is not dense, scalp shows
+    between the strands, and it lies at the scalp end of the colour axis from
+    scalp to hair: darker than blond strands, lighter than dark ones, redder
+    than grey ones. Projecting each pixel on that axis and keeping the local
+    extremes (not far in chromaticity from the scalp cluster) finds it
+    wherever it is, whatever the light does there.
+    """
+    h, w, n = logi.shape
+    hair = use & hairlike
+    if int(scalp.sum()) < 30 or int(hair.sum()) < 30:
+        return scalp
+    # Brightness relative to the neighbourhood: the light's fall-off is gone, the
+    # contrast of a strand against the scalp beside it stays.
+    lum = mix_channels(logi, [[1.0 / n] * n])
+    sigma = params.local_light_sigma * max(h, w)
+    light = wide_blur(lum, sigma)
+    rel = np.asarray(logi - light[:, :, None], np.float32)
+    skin_sample = grid_sample(rel, scalp, 8_000).astype(np.float64)
+    mu_s = np.median(skin_sample, axis=0)
+    mu_h = np.median(grid_sample(rel, hair, 8_000).astype(np.float64), axis=0)
+    spread = np.median(np.abs(skin_sample - mu_s), axis=0) * 1.4826 + 0.01
+    axis = (mu_h - mu_s) / spread ** 2  # towards hair, in scalp-spread units
+    norm = float(np.sqrt(np.sum(((mu_h - mu_s) / spread) ** 2)))
+    if norm < 1e-6:
+        return scalp
+    proj = np.asarray(cv2.transform(rel, (axis / norm).reshape(1, n).astype(np.float64)),
+                      np.float32).reshape(h, w)
+    size = 2 * params.local_radius + 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    lowest = np.asarray(cv2.erode(np.where(use, proj, np.float32(1e6)), kernel), np.float32)
+    near_extreme = proj <= lowest + np.float32(params.local_tolerance)
+    # ... and nearer the scalp's end of the axis than the hair's: in dense hair the
+    # locally lightest (or darkest) pixel is a strand, not scalp.
+    p_s = float(np.median(grid_sample(proj, scalp, 8_000)))
+    p_h = float(np.median(grid_sample(proj, hair, 8_000)))
+    near_extreme &= proj <= np.float32(0.5 * (p_s + p_h))
+    # Not hair in disguise: the chromaticity stays near the scalp's (light changes
+    # brightness, not colour).
+    centre = np.eye(n) - 1.0 / n
+    chroma = mix_channels(logi, centre)
+    c_skin = grid_sample(chroma, scalp, 8_000).astype(np.float64)
+    c_s = np.median(c_skin, axis=0)
+    c_mad = np.median(np.abs(c_skin - c_s), axis=0) * 1.4826
+    c_spread = float(np.sqrt(np.sum(c_mad ** 2))) + 0.01
+    shifted = np.asarray(cv2.transform(chroma, np.hstack([np.eye(n), -c_s[:, None]])), np.float32)
+    cdist = channel_norm(shifted) / np.float32(c_spread)
+    return np.asarray((use & near_extreme & (cdist <= params.local_chroma)) | scalp)
 
 
 def _clean_or_all(mask: Mask, radius: int) -> Mask:
@@ -223,46 +192,56 @@ def _light_field(logi: F32, skin: Mask, hair: Mask, sigma: float) -> F32:
     h, w, n = logi.shape
     # The classes are disjoint: subtract each class's median where it is, then
     # zero everything else (one pass per step, on the whole analysis copy).
-    median_at = np.zeros((h, w, n), np.float32)
     skin_med = np.median(grid_sample(logi, skin, 8_000), axis=0).astype(np.float32)
-    median_at[skin] = skin_med
-    weight = skin.astype(np.float32)
+    ws = skin.astype(np.float32)
+    median_at = [ws * v for v in skin_med]
+    weight = ws
     if int(hair.sum()) >= 50:
-        median_at[hair] = np.median(grid_sample(logi, hair, 8_000), axis=0).astype(np.float32)
-        weight[hair] = 1.0
-    total = cv2.multiply(cv2.subtract(logi, median_at), cv2.merge([weight] * n))
+        hair_med = np.median(grid_sample(logi, hair, 8_000), axis=0).astype(np.float32)
+        wh = hair.astype(np.float32)
+        median_at = [a + wh * v for a, v in zip(median_at, hair_med, strict=True)]
+        weight = ws + wh
+    total = cv2.multiply(cv2.subtract(logi, cv2.merge(median_at)), cv2.merge([weight] * n))
     offset = masked_blur(np.asarray(total, np.float32).reshape(h, w, n), weight, sigma,
                          np.zeros(n, np.float32))
     return np.asarray(cv2.exp(offset + skin_med), np.float32).reshape(h, w, n)
 
 
 def fit_skin_model(image: NDArray[np.uint8], use: Mask, params: ModelParams,
-                   cparams: ClassifyParams, channels: tuple[int, ...] = (0, 1, 2)) -> SkinModel:
+                   cparams: ClassifyParams, clusters: Clusters, rank: int = 0,
+                   channels: tuple[int, ...] = (0, 1, 2),
+                   iterations: int | None = None) -> SkinModel:
     """Fit the scalp colour field on the analysis copy `image` over pixels `use`.
 
-    `channels` are the colour channels to trust (an over-exposed photo of
-    pale skin clips red everywhere; that channel then says nothing).
+    `rank` picks which candidate is taken as bare scalp (0: the best; 1: the
+    runner-up, to see how much the number depends on that choice).
+    `iterations` overrides the number of refinements (one is enough to see
+    what the runner-up would give). `channels` are the colour channels to
+    trust (an over-exposed photo of pale skin clips red everywhere; that
+    channel then says nothing).
     """
     h, w = use.shape
     pixels = np.ascontiguousarray(image[:, :, list(channels)])
     bgr = pixels.astype(np.float32) + np.float32(OFFSET)
     toned = tone(pixels, cparams.power)
     logi = np.log(bgr)
-    feats = _cluster_features(logi, params.chroma_weight)
-    samples = np.ascontiguousarray(grid_sample(feats, use, params.sample))
-    centres = _kmeans(samples, params.clusters)
-    labels = _assign(feats, centres)
-    tex = relative_texture(image)
-    pick = _pick_scalp(image, labels, use, tex, params)
-    scalp = use & (labels == pick.cluster)
+    feats, tex = clusters.feats, clusters.tex
+    cand = clusters.candidates[rank] if len(clusters.candidates) > rank else None
+    scalp = use & (clusters.labels == cand.cluster) if cand is not None else use.copy()
 
     side = float(max(h, w))
     skin_bg = _clean_or_all(_connected_skin(feats, tex, scalp, use, params),
                             params.clean_radius)
+    local = np.zeros((h, w), bool)
+    if params.local_radius > 0 and len(clusters.candidates) > 1:
+        # Local extremes are scalp-most already: no margin from strands needed.
+        local = _local_skin(logi, scalp, _hairlike(clusters, use), use, params)
+        skin_bg |= local
     skin_cov = _clean_or_all(scalp, params.clean_radius)
     hair_core = np.zeros((h, w), bool)
+    hair = np.zeros((h, w), bool)
     background = np.broadcast_to(np.median(bgr[scalp], axis=0), bgr.shape).astype(np.float32)
-    for _ in range(params.iterations):
+    for _ in range(params.iterations if iterations is None else iterations):
         light = _light_field(logi, skin_bg, hair_core, params.illumination_sigma * side)
         background = masked_blur(bgr, skin_bg.astype(np.float32),
                                  params.background_sigma * side, light)
@@ -276,10 +255,15 @@ def fit_skin_model(image: NDArray[np.uint8], use: Mask, params: ModelParams,
         # into "all scalp".
         open_skin = _clean_or_all(use & ~result.hair, params.clean_radius)
         m = result.distance
-        skin_bg = open_skin & (m < max(result.threshold, params.skin_tolerance * result.core))
+        skin_bg = (open_skin | (local & ~result.hair)) & (
+            m < max(result.threshold, params.skin_tolerance * result.core))
         hair_core = result.hair & (m >= 0.5 * result.core)
+        hair = result.hair
     share = float(np.count_nonzero(scalp)) / max(1, int(use.sum()))
     around = np.asarray(cv2.GaussianBlur(tex, (0, 0), 1.0), np.float32)
     level = float(np.median(grid_sample(around, skin_cov, params.sample)))
     smooth = np.asarray(around <= params.smooth_trust * level)
-    return SkinModel(background, skin_cov, pick.margin, share, pick.texture_ratio, smooth)
+    texture_ratio = cand.texture_ratio if cand is not None else 1.0
+    hair_share = float(np.count_nonzero(hair & use)) / max(1, int(use.sum()))
+    return SkinModel(background, skin_cov, clusters.margin, share, texture_ratio, smooth,
+                     hair_share)

@@ -15,12 +15,21 @@ on every photo and says how far it can be trusted:
   seen between strands stays scalp.
 - `confidence` falls when hair and scalp are hard to tell apart (low colour
   contrast, an ambiguous choice of which colour is scalp, no bare scalp in
-  view); `note` says why in words.
+  view) and when the number is unstable under the method's own uncertain
+  choices: where between scalp and strand the cut lies, and which colour is
+  scalp when the runner-up scored nearly as well (refitted on the second
+  core). A stable number can still be wrong (a consistent bias), so
+  confidence bounds the evidence, not the truth; `note` says why in words.
+- When no cluster looks like skin or is smoother than the rest, dense hair
+  fills the region: coverage is reported at its ceiling (1.0) with a note,
+  not measured against a hair tone mistaken for scalp.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -36,8 +45,16 @@ from hairtrack.core.imaging.coverage_channels import (
     upscale_mask,
     working_copy,
 )
-from hairtrack.core.imaging.coverage_classify import ClassifyParams, classify, tone, tone_field
-from hairtrack.core.imaging.coverage_model import ModelParams, fit_skin_model
+from hairtrack.core.imaging.coverage_classify import (
+    Classified,
+    ClassifyParams,
+    classify,
+    tone,
+    tone_field,
+)
+from hairtrack.core.imaging.coverage_clusters import Clusters, cluster_region
+from hairtrack.core.imaging.coverage_model import ModelParams, SkinModel, fit_skin_model
+from hairtrack.core.imaging.coverage_notes import NO_SCALP_NOTE
 from hairtrack.core.imaging.io import BGRImage
 from hairtrack.core.imaging.roi import default_roi, polygon_to_mask, transform_polygon
 
@@ -52,19 +69,35 @@ __all__ = [
 ]
 
 #: Bump whenever a change can move a coverage number; stored with every measurement.
-ALGORITHM_VERSION = "coverage-1.2"
-METHOD = "flat-scalp-ratio+skin-distance+half-way"
+ALGORITHM_VERSION = "coverage-2.0"
+METHOD = "flat-scalp-ratio+local-scalp+skin-distance+half-way"
+#: Below what a progress series reports: "no scalp in view" is not a measurement.
+NO_SCALP_CONFIDENCE = 0.25
 
 
 @dataclass(frozen=True)
 class CoverageParams:
     """Everything that shapes a coverage number; `as_dict()` is stored with it."""
 
-    work_side: int = 1024  # px, at most: the photo is reduced by a whole factor
-    fit_side: int = 400  # px, at most: analysis copy, reduced from the working copy
+    work_side: int = 800  # px, at most: the photo is reduced by a whole factor
+    fit_side: int = 320  # px, at most: analysis copy, reduced from the working copy
     white_level: int = 250  # any channel at or above: clipped, colour lost
     max_clipped_channel: float = 0.03  # share of region: more and the channel is dropped
     min_component: int = 3  # px at working size: smaller hair specks are skin texture
+    fill_fraction: float = 3.0  # of the global floor: closed-in pixels this far off scalp are hair
+    blob_max_area: int = 400  # px at working size: compact pieces smaller than this ...
+    blob_fill: float = 0.25  # ... filling more of their bounding box's diagonal square are blobs
+    faint_max_area: int = 60  # px: pieces this small ...
+    faint_fraction: float = 0.5  # ... averaging less than this share of the strand cores are faint
+    half_way_step: float = 0.08  # the cut is tried this far either side (confidence)
+    alt_margin: float = 3.0  # runner-up scalp candidates closer than this are tried too
+    alt_iterations: int = 1  # refinements when trying the runner-up
+    alt_margin_scale: float = 1.0  # how fast a runner-up's say falls with its margin
+    pick_spread_ok: float = 0.01  # coverage moving less than this with another scalp colour
+    pick_spread_max: float = 0.04  # ... and this much or more: no confidence at all
+    cut_spread_ok: float = 0.025  # the same for moving the cut between scalp and strand
+    cut_spread_max: float = 0.07
+    dropped_channel_confidence: float = 0.45  # at most, when a clipped channel was left out
     model: ModelParams = field(default_factory=ModelParams)
     classify: ClassifyParams = field(default_factory=ClassifyParams)
 
@@ -135,31 +168,90 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
     small, fit_factor = working_copy(work, p.fit_side)
     ssize = (small.shape[1], small.shape[0])
     use_s = shrink_mask(use_w, fit_factor, ssize)
-    use_s &= np.asarray(small[:, :, list(channels)].max(axis=2) < p.white_level)
+    use_s &= ~_clipped(np.ascontiguousarray(small[:, :, list(channels)]), p.white_level)
     if int(use_s.sum()) < 200 or int(use_w.sum()) < 400:
         reason = ("the region is mostly clipped highlights" if int(region_w.sum()) >= 400
                   else "the region is too small to measure")
         return _empty(roi_pixels, automatic, (h, w), reason)
 
-    model = fit_skin_model(small, use_s, p.model, p.classify, channels)
+    clusters = cluster_region(small, use_s, p.model, channels)
+    if clusters.no_scalp_in_view(p.model):
+        return _all_hair(region, roi_pixels, automatic)
+    # The runner-up's fit only feeds the confidence: it runs on the other core.
+    alternative = None
+    if len(clusters.candidates) > 1 and clusters.margin < p.alt_margin:
+        alternative = _pool().submit(fit_skin_model, small, use_s, p.model, p.classify, clusters,
+                                     1, channels, p.alt_iterations)
+    model = fit_skin_model(small, use_s, p.model, p.classify, clusters, 0, channels)
     power = p.classify.power
     background = upscale_field(tone_field(model.background, power), fit_factor, use_w.shape)
     skin_w = upscale_mask(model.skin, fit_factor, use_w.shape) & use_w
     toned_w = tone(work_c, power)
     smooth = upscale_mask(model.smooth, fit_factor, use_w.shape)
     result = classify(toned_w, use_w, background, skin_w, p.classify, smooth)
-    hair_w = _drop_specks(result.hair, p.min_component)
+    hair_w = _fill_gaps(result, use_w, p)
+    hair_w = _drop_specks(hair_w, result.distance, result.core, p)
     if white_w.any():
         hair_w = _assign_clipped(hair_w, use_w, white_w & region_w)
 
     hair = upscale_mask(hair_w, factor, (h, w)) & region
     value = float(np.count_nonzero(hair)) / roi_pixels
-    # Colour is lost wherever any channel clipped, including one left out above.
-    lost = white_w if channels == (0, 1, 2) else _clipped(work, p.white_level)
+    alt_share = alternative.result().hair_share if alternative is not None else None
+    spread = _spread(result, use_w, model, clusters, p, alt_share)
+    # A channel left out costs some confidence; colour is lost where the kept ones clip.
     confidence, note = _confidence(result.core, model.polarity_margin, model.scalp_share,
-                                   float(lost[region_w].mean()))
+                                   float(white_w[region_w].mean()), channels != (0, 1, 2),
+                                   spread, p)
     return CoverageResult(value, confidence, roi_pixels, float(result.threshold), METHOD,
                           ALGORITHM_VERSION, hair, automatic, note)
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    """One worker thread for side computations (OpenCV and NumPy release the GIL)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="coverage")
+
+
+def _all_hair(region: NDArray[np.bool_], roi_pixels: int, automatic: bool) -> CoverageResult:
+    """Dense hair fills the region and no bare scalp is seen: coverage is at its ceiling.
+
+    That is a statement about the view, not a measurement against scalp: with
+    no scalp in view there is nothing to measure hair against, and the
+    verdict itself rests on colour, which the light moves (a warmer or
+    brighter photo of the same head can show a scalp-coloured candidate). So
+    the confidence stays below what a progress series reports as a number.
+    """
+    return CoverageResult(1.0, NO_SCALP_CONFIDENCE, roi_pixels, math.nan, METHOD,
+                          ALGORITHM_VERSION, region.copy(), automatic, NO_SCALP_NOTE)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How far the number moves under the method's own uncertain choices (fractions)."""
+
+    cut: float  # half the change from moving the cut between scalp and strand
+    pick: float  # the change from taking the runner-up as scalp, weighted by its chance
+
+
+def _spread(result: Classified, use: NDArray[np.bool_], model: SkinModel, clusters: Clusters,
+            p: CoverageParams, alt_share: float | None) -> Spread:
+    """How far the number moves under the method's own uncertain choices.
+
+    Two choices are uncertain: where between scalp and strand the cut lies
+    (tried at half-way +- `half_way_step`), and which colour is scalp when
+    the runner-up candidate scored nearly as well (refitted with it, its
+    effect weighted by how close the vote was).
+    """
+    n = max(1, int(np.count_nonzero(use)))
+    hw, step = p.classify.half_way, p.half_way_step
+    lo = int(np.count_nonzero(result.hair_at(use, hw - step)))
+    hi = int(np.count_nonzero(result.hair_at(use, hw + step)))
+    cut = 0.5 * (lo - hi) / n
+    pick = 0.0
+    if alt_share is not None:
+        weight = math.exp(-clusters.margin / p.alt_margin_scale)
+        pick = weight * abs(alt_share - model.hair_share)
+    return Spread(cut, pick)
 
 
 def _trusted_channels(work: BGRImage, region: NDArray[np.bool_],
@@ -187,14 +279,43 @@ def _clipped(pixels: NDArray[np.uint8], white_level: int) -> NDArray[np.bool_]:
     return np.asarray(below == 0)
 
 
-def _drop_specks(hair: NDArray[np.bool_], min_px: int) -> NDArray[np.bool_]:
-    """Remove hair specks smaller than `min_px`: pores and noise, not strands."""
-    if min_px <= 1 or not hair.any():
+def _fill_gaps(result: Classified, use: NDArray[np.bool_], p: CoverageParams) -> NDArray[np.bool_]:
+    """Hair-coloured pixels closed in by hair are hair: the seam between a strand and its shine.
+
+    A one-pixel morphological closing, kept only where the pixel itself is
+    clearly off scalp colour, so scalp seen between two strands stays scalp.
+    """
+    if p.fill_fraction <= 0:
+        return result.hair
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+    closed = cv2.morphologyEx(result.hair.astype(np.uint8), cv2.MORPH_CLOSE, kernel) > 0
+    offscalp = result.distance >= np.float32(p.fill_fraction * result.threshold)
+    return np.asarray(result.hair | (closed & offscalp & use))
+
+
+def _drop_specks(hair: NDArray[np.bool_], distance: NDArray[np.float32], core: float,
+                 p: CoverageParams) -> NDArray[np.bool_]:
+    """Remove what the threshold let through that is not a strand.
+
+    Hair is made of strands: long, thin and about as far from scalp colour as
+    the other strands. Three kinds of pieces are not: specks smaller than
+    `min_component` (pores, noise); compact blobs (moles, freckles, pore
+    clusters: about as wide as long); and small faint pieces (vellus hair,
+    fine and unpigmented, which a clinician does not count as hair).
+    """
+    if not hair.any():
         return hair
-    _, lab, stats, _ = cv2.connectedComponentsWithStats(hair.astype(np.uint8), connectivity=8)
-    small = stats[:, cv2.CC_STAT_AREA] < min_px
-    small[0] = False
-    return hair & ~small[lab] if small.any() else hair
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(hair.astype(np.uint8), connectivity=8)
+    area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    diag2 = (stats[:, cv2.CC_STAT_WIDTH].astype(np.float64) ** 2
+             + stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64) ** 2)
+    mean_d = np.bincount(lab.ravel(), weights=distance.ravel(), minlength=n) / np.maximum(area, 1)
+    speck = area < p.min_component
+    blob = (area < p.blob_max_area) & (area / np.maximum(diag2, 1.0) > p.blob_fill)
+    faint = (area < p.faint_max_area) & (mean_d < p.faint_fraction * core)
+    drop = speck | blob | faint
+    drop[0] = False
+    return hair & ~drop[lab] if drop.any() else hair
 
 
 def _assign_clipped(hair: NDArray[np.bool_], use: NDArray[np.bool_],
@@ -212,14 +333,15 @@ def _assign_clipped(hair: NDArray[np.bool_], use: NDArray[np.bool_],
     return np.asarray(hair | (clipped & (share >= 0.5)))
 
 
-def _confidence(core: float, margin: float, scalp_share: float,
-                clipped: float) -> tuple[float, str | None]:
+def _confidence(core: float, margin: float, scalp_share: float, clipped: float,
+                dropped: bool, spread: Spread, p: CoverageParams) -> tuple[float, str | None]:
     """How far the number can be trusted, and why not, in words.
 
     Contrast: strand cores must stand well clear of the scalp's own colour
     spread (core distance in scalp-spread units). Polarity: the scalp cluster
     must win its vote clearly. Visible scalp: with almost none in view the
-    scalp colour is a guess.
+    scalp colour is a guess. Stability: the number must not move much under
+    the method's own uncertain choices (`_spread`).
     """
     notes: list[str] = []
     contrast = float(np.clip((core - 6.0) / (14.0 - 6.0), 0.0, 1.0))
@@ -234,5 +356,20 @@ def _confidence(core: float, margin: float, scalp_share: float,
     lit = float(np.clip(1.0 - (clipped - 0.05) / 0.25, 0.0, 1.0))
     if clipped > 0.1:
         notes.append(f"{clipped:.0%} of the region is clipped highlight")
-    conf = min(contrast, 0.3 + 0.7 * polarity, 0.3 + 0.7 * visible, lit)
+    if dropped:
+        # Two channels can miss what the third told apart: grey hair from pale scalp
+        # differs mostly in red (7 points off in the tests when red is left out).
+        lit = min(lit, p.dropped_channel_confidence)
+        notes.append("one colour channel is clipped (over-exposed); measured from the other two")
+    pick = float(np.clip((p.pick_spread_max - spread.pick)
+                         / (p.pick_spread_max - p.pick_spread_ok), 0.0, 1.0))
+    cut = float(np.clip((p.cut_spread_max - spread.cut)
+                        / (p.cut_spread_max - p.cut_spread_ok), 0.0, 1.0))
+    if spread.pick > p.pick_spread_ok:
+        notes.append(f"taking another colour as scalp moves the number by about "
+                     f"{100 * spread.pick:.0f} points")
+    if spread.cut > p.cut_spread_ok:
+        notes.append(f"many pixels are half hair, half scalp: the cut between them moves "
+                     f"the number by about {100 * spread.cut:.0f} points")
+    conf = min(contrast, 0.3 + 0.7 * polarity, 0.3 + 0.7 * visible, lit, pick, cut)
     return round(conf, 3), ("; ".join(notes) if notes else None)
