@@ -190,7 +190,7 @@ def _summary(data: ReportData) -> list[Block]:
         notes.append(f"{LATER_MARK} Later photos of this view have no number (for example, "
                      "alignment was refused); the view's page says why.")
     if data.missing_views:
-        notes.append("No measured photos for: "
+        notes.append("No measured baseline photo, so nothing to compare against, for: "
                      + ", ".join(v.label for v in data.missing_views) + ".")
     out.append(Paragraph(" ".join(notes[:1]), size=6.8, colour=pu.MUTED, space_after_mm=0.8))
     for extra in notes[1:]:

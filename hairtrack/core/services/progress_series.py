@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from hairtrack.core.domain import Patient, TreatmentEvent, View
+from hairtrack.core.imaging.coverage_notes import NO_SCALP_NOTE
 from hairtrack.core.library import Library
 from hairtrack.core.storage import repositories as repo
 from hairtrack.core.storage.models import MeasurementRow, PhotoRow, VisitRow
@@ -148,6 +149,9 @@ def _view_series(view: View, baseline_id: int, samples: list[_Sample],
             unmeasured.append((s.photo_id, "measured against another baseline; re-analyse"))
         elif m.coverage is None:
             unmeasured.append((s.photo_id, m.alignment_reason or "no coverage measured"))
+        elif NO_SCALP_NOTE in m.warnings:
+            unmeasured.append((s.photo_id, "no bare scalp in view (dense hair): coverage is at "
+                               "its ceiling, so there is no number to compare"))
         elif (m.coverage_confidence or 0.0) < MIN_CONFIDENCE:
             unmeasured.append((s.photo_id, "hair and scalp could not be told apart reliably "
                                f"(confidence {m.coverage_confidence or 0.0:.2f}): retake"))

@@ -150,8 +150,8 @@ def test_empty_region_gives_no_number() -> None:
 # --- accuracy against exact masks -------------------------------------------------------------
 
 @pytest.mark.parametrize(("skin", "hair"), [
-    ("light", "black"), ("light", "dark"), ("light", "brown"),
-    ("light", "grey"), ("medium", "black"), ("medium", "dark"), ("medium", "grey"),
+    ("light", "black"), ("light", "dark"), ("light", "brown"), ("light", "grey"),
+    ("light", "blond"), ("medium", "black"), ("medium", "dark"), ("medium", "grey"),
     ("dark", "black"), ("dark", "grey"),
 ])
 def test_accuracy_within_three_points(skin: str, hair: str) -> None:
@@ -159,12 +159,13 @@ def test_accuracy_within_three_points(skin: str, hair: str) -> None:
     assert mae <= 3.0, f"{skin} skin, {hair} hair: MAE {mae:.1f} points, (truth, est) {pairs}"
 
 
-@pytest.mark.xfail(strict=True, reason="known limitation, see report: blond hair (polarity "
-                   "flips), brown hair on medium or dark skin and dark hair on dark skin (low "
-                   "contrast: synthetic hair and skin share a* and b*); measured MAE 4-22 points")
+@pytest.mark.xfail(strict=True, reason="known limitation: blond hair on medium or dark skin, "
+                   "brown hair on medium or dark skin and dark hair on dark skin (synthetic hair "
+                   "and skin share a* and b*; in dense hair the scalp field is extrapolated); "
+                   "measured MAE 4-20 points (coverage-2.0)")
 @pytest.mark.parametrize(("skin", "hair"), [
-    ("light", "blond"), ("medium", "blond"), ("medium", "brown"), ("dark", "dark"),
-    ("dark", "brown"), ("dark", "blond"),
+    ("medium", "blond"), ("medium", "brown"), ("dark", "dark"), ("dark", "brown"),
+    ("dark", "blond"),
 ])
 def test_accuracy_known_failures(skin: str, hair: str) -> None:
     mae, pairs = mae_points(skin, hair)
@@ -214,25 +215,33 @@ def lighting_shifts(skin: str, hair: str, visit: int) -> dict[str, float]:
             for name, (b, g, wb) in {**EXPOSURE_AND_BALANCE, **GAMMA}.items()}
 
 
+@cache
+def lit_result(skin: str, hair: str, visit: int, change: str) -> CoverageResult:
+    s = scalp(skin, hair, visit)
+    brightness, gamma, balance = {**EXPOSURE_AND_BALANCE, **GAMMA}[change]
+    return coverage(apply_lighting(s.image, brightness, gamma, balance), full(s.image))
+
+
 @pytest.mark.parametrize(("skin", "hair", "visit"),
                          [(skin, hair, v) for skin, hair in DARK_HAIR for v in range(3)])
 def test_exposure_and_white_balance_move_coverage_at_most_1_5_points(
         skin: str, hair: str, visit: int) -> None:
+    """At most 1.5 points, or the result says over-exposure cost it a colour channel.
+
+    Brighter by 30 % clips the red channel of pale or sheened skin; coverage
+    is then measured from blue and green alone (one case here moves by 1.7
+    points), and the result must not hide that.
+    """
     shifts = lighting_shifts(skin, hair, visit)
-    assert max(abs(shifts[k]) for k in EXPOSURE_AND_BALANCE) <= 1.5, shifts
+    for change in EXPOSURE_AND_BALANCE:
+        if abs(shifts[change]) <= 1.5:
+            continue
+        flagged = lit_result(skin, hair, visit, change)
+        assert flagged.confidence <= 0.5 and flagged.note and "clipped" in flagged.note, (
+            change, shifts)
 
 
 @pytest.mark.slow
-def test_gamma_moves_coverage_at_most_3_points() -> None:
-    """What is achieved today for gamma 0.7 / 1.4 (the target of 1.5 is below)."""
-    worst = max(abs(lighting_shifts(skin, hair, v)[k])
-                for skin, hair in DARK_HAIR for v in range(3) for k in GAMMA)
-    assert worst <= 3.0, worst
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known limitation: the half-way point between scalp "
-                   "and strand moves with the tone curve; gamma 0.7/1.4 shifts up to ~2.7 points")
 def test_gamma_moves_coverage_at_most_1_5_points() -> None:
     worst = max(abs(lighting_shifts(skin, hair, v)[k])
                 for skin, hair in DARK_HAIR for v in range(3) for k in GAMMA)
@@ -248,8 +257,8 @@ LIGHT_HAIR_OR_DARK_SKIN = [("light", "brown"), ("light", "grey"), ("light", "blo
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="known limitation: with little colour contrast the "
                    "choice of which colour is scalp can flip with the light; measured worst "
-                   "shifts 2-40 points (light grey brighter 23, dark blond warm 40); those "
-                   "results mostly carry low confidence")
+                   "shifts 2-60 points (light grey brighter 17, light blond cool 62); those "
+                   "results mostly carry low confidence (coverage-2.0)")
 def test_lighting_moves_lighter_hair_at_most_1_5_points() -> None:
     worst = max(abs(shift) for skin, hair in LIGHT_HAIR_OR_DARK_SKIN for v in range(3)
                 for shift in lighting_shifts(skin, hair, v).values())
@@ -346,6 +355,36 @@ def test_high_confidence_when_contrast_is_clear() -> None:
     assert coverage(s.image, full(s.image)).confidence >= 0.8
 
 
+def test_dense_hair_with_no_scalp_in_view_is_at_the_ceiling() -> None:
+    """Dense black hair fills the frame: no colour there is scalp, so none is measured as one."""
+    subject = make_subject(21, "dark", "black", canvas_size=CANVAS, pattern="none")
+    dense = render_scalp(subject, VisitState(1.0, thickness=2.2, length=120, styling_seed=21))
+    assert dense.coverage > 0.9
+    result = coverage(dense.image, full(dense.image))
+    assert result.coverage == 1.0
+    assert result.note is not None and "no bare scalp" in result.note
+    assert result.confidence < 0.3  # a statement about the view, not a measurement
+
+
+def test_a_close_vote_on_which_colour_is_scalp_lowers_confidence() -> None:
+    """Blond strands on dark skin, where the two colours nearly tie as scalp candidates.
+
+    Whatever the number, refitting with the runner-up moves it a lot; the
+    result must say so rather than report the lucky pick with confidence.
+    """
+    result = coverage(scalp("dark", "blond", 1).image, full(scalp("dark", "blond", 1).image))
+    assert result.confidence < 0.3
+    assert result.note is not None and "another colour as scalp" in result.note
+
+
+def test_same_photo_same_number() -> None:
+    """Deterministic, although the runner-up's fit runs on another thread."""
+    s = scalp("light", "grey", 1)
+    first, second = coverage(s.image, full(s.image)), coverage(s.image, full(s.image))
+    assert first.to_json() == second.to_json()
+    assert np.array_equal(first.hair_mask, second.hair_mask)
+
+
 # --- real photographs ------------------------------------------------------------------------
 
 @cache
@@ -374,9 +413,20 @@ def test_real_photos_coverage_falls_with_hair_loss_when_confident() -> None:
     assert everything <= -0.2, everything  # at least the right direction on every photo
 
 
+def test_real_dense_black_hair_is_at_the_ceiling() -> None:
+    """A full head of short black hair (published level 2): no scalp in the central disc."""
+    image = cv2.imread(str(PHOTOS / "valid-036-top-down.jpg"))
+    h, w = image.shape[:2]
+    disc = np.zeros((h, w), np.uint8)
+    cv2.circle(disc, (w // 2, h // 2), round(0.35 * w), 255, -1)
+    result = coverage(image, disc)
+    assert result.coverage == 1.0 and result.note and "no bare scalp" in result.note
+
+
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known limitation: dense hair with no scalp in view "
-                   "is measured against a hair tone; all-photo rho is about -0.3")
+@pytest.mark.xfail(strict=True, reason="known limitation: dense brown or blond hair with no "
+                   "scalp in view is still measured against a hair tone (dense black and grey "
+                   "hair is recognised); all-photo rho is about -0.46 (coverage-2.0)")
 def test_real_photos_coverage_falls_with_hair_loss_all_photos() -> None:
     res = np.array(real_results())
     assert spearman(res[:, 0], res[:, 1]) <= -0.6

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from hairtrack.core.domain import View
+from hairtrack.core.imaging.coverage_notes import NO_SCALP_NOTE
 from hairtrack.core.library import Library
 from hairtrack.core.services import records
 from hairtrack.core.services.progress_series import (
@@ -35,13 +36,14 @@ def _photo(library: Library, visit_id: int, view: View, n: int, when: datetime) 
 
 
 def _measure(library: Library, photo_id: int, baseline_id: int, coverage: float | None,
-             confidence: float = 1.0, reason: str | None = None) -> None:
+             confidence: float = 1.0, reason: str | None = None,
+             warnings: tuple[str, ...] = ()) -> None:
     with library.session() as session:
         session.add(MeasurementRow(photo_id=photo_id, baseline_photo_id=baseline_id,
                                    cache_key="k", aligned=coverage is not None,
                                    alignment_reason=reason, coverage=coverage,
                                    coverage_confidence=confidence, roi_automatic=True,
-                                   warnings=[], algorithm_version="test"))
+                                   warnings=list(warnings), algorithm_version="test"))
 
 
 @pytest.fixture
@@ -109,6 +111,16 @@ def test_too_low_confidence_gives_no_number(library: Library, patient: int) -> N
     assert [p.visit_id for p in series.points] == [v0]
     reason = dict(series.unmeasured)[murky]
     assert "could not be told apart" in reason
+
+
+def test_dense_hair_with_no_scalp_in_view_is_explained(library: Library, patient: int) -> None:
+    """Coverage at its ceiling is not a number to compare, and retaking would not help."""
+    v0 = _visit(library, patient, 0)
+    base = _photo(library, v0, View.VERTEX, 1, T0)
+    _measure(library, base, base, 1.0, confidence=0.25, warnings=(NO_SCALP_NOTE,))
+    series = progress_series(library, patient).view(View.VERTEX)
+    reason = dict(series.unmeasured)[base]
+    assert "no bare scalp in view" in reason and "retake" not in reason
 
 
 def test_unmeasured_photos_are_listed_with_reasons(library: Library, patient: int) -> None:
