@@ -122,10 +122,15 @@ def spearman(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
 def accuracy(quick: bool) -> None:
     visits = VISITS[:2] if quick else VISITS
     print("\nAccuracy on synthetic scalps (640x480, exact masks), points")
+    print("  'confident': confidence >= 0.3, the bar above which a progress series reports")
+    print("  a number; 'wrong': more than 3 points from the exact mask (base and relit photos)")
     print(f"{'skin':7s} {'hair':6s} {'MAE':>5s} {'bias':>6s} {'min conf':>8s} "
-          f"{'worst lighting shift':>21s}  truth/estimate")
+          f"{'worst shift':>11s} {'confident':>9s} {'conf wrong':>10s} {'conf shift>1.5':>14s}"
+          "  truth/estimate")
+    totals = [0, 0, 0, 0]
     for skin, hair in COMBOS:
         errs, confs, shifts, pairs = [], [], [], []
+        confident = wrong = moved = 0
         for seed, pattern, density, thick in visits:
             subject = make_subject(seed, skin, hair, canvas_size=(640, 480), pattern=pattern)
             s = render_scalp(subject, VisitState(density, thickness=thick, styling_seed=seed))
@@ -134,11 +139,23 @@ def accuracy(quick: bool) -> None:
             errs.append(100.0 * (r.coverage - s.coverage))
             confs.append(r.confidence)
             pairs.append(f"{s.coverage:.2f}/{r.coverage:.2f}")
+            results = [r]
             for b, g, wb in LIGHTING.values():
-                relit = coverage(apply_lighting(s.image, b, g, wb), roi).coverage
-                shifts.append(100.0 * abs(relit - r.coverage))
+                lit = coverage(apply_lighting(s.image, b, g, wb), roi)
+                results.append(lit)
+                shifts.append(100.0 * abs(lit.coverage - r.coverage))
+                moved += (min(lit.confidence, r.confidence) >= 0.3
+                          and abs(lit.coverage - r.coverage) > 0.015)
+            for x in results:
+                confident += x.confidence >= 0.3
+                wrong += x.confidence >= 0.3 and abs(x.coverage - s.coverage) > 0.03
+        n = len(visits) * (1 + len(LIGHTING))
+        totals = [totals[0] + n, totals[1] + confident, totals[2] + wrong, totals[3] + moved]
         print(f"{skin:7s} {hair:6s} {np.mean(np.abs(errs)):5.1f} {np.mean(errs):+6.1f} "
-              f"{min(confs):8.2f} {max(shifts):21.1f}  {' '.join(pairs)}")
+              f"{min(confs):8.2f} {max(shifts):11.1f} {confident:5d}/{n:<3d} {wrong:10d} "
+              f"{moved:14d}  {' '.join(pairs)}")
+    print(f"all: {totals[1]}/{totals[0]} results confident, {totals[2]} of them more than 3 "
+          f"points off; {totals[3]} confident pairs moved by more than 1.5 points with the light")
 
     print("\nReal photos: coverage in a central disc (r = 0.35 w) vs hair-loss level")
     rows = list(csv.DictReader((PHOTOS / "labels.csv").open()))
@@ -162,6 +179,23 @@ def accuracy(quick: bool) -> None:
         sel = cf >= t
         print(f"  Spearman rho, confidence >= {t}: {spearman(lv[sel], cv[sel]):+.2f} "
               f"(n={sel.sum()})")
+    print("\nReal photos relit (brightness +-30 %, gamma 0.7 / 1.4, warm / cool), points")
+    moves, confident_moves = [], []
+    for row in rows:
+        image = cv2.imread(str(PHOTOS / row["file"]))
+        mask = disc(image.shape)
+        base = coverage(image, mask)
+        for b, g, wb in LIGHTING.values():
+            lit = coverage(apply_lighting(image, b, g, wb), mask)
+            move = 100.0 * abs(lit.coverage - base.coverage)
+            moves.append(move)
+            if min(lit.confidence, base.confidence) >= 0.3:
+                confident_moves.append(move)
+    m, c = np.array(moves), np.array(confident_moves)
+    print(f"  all {len(m)}: median {np.median(m):.1f}, mean {m.mean():.1f}, "
+          f"more than 10: {int((m > 10).sum())}")
+    print(f"  both confident {len(c)}: median {np.median(c):.1f}, mean {c.mean():.1f}, "
+          f"more than 10: {int((c > 10).sum())}")
 
 
 def main() -> None:
