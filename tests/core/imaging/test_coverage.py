@@ -237,7 +237,7 @@ def test_exposure_and_white_balance_move_coverage_at_most_1_5_points(
         if abs(shifts[change]) <= 1.5:
             continue
         flagged = lit_result(skin, hair, visit, change)
-        assert flagged.confidence <= 0.5 and flagged.note and "clipped" in flagged.note, (
+        assert flagged.confidence <= 0.7 and flagged.note and "clipped" in flagged.note, (
             change, shifts)
 
 
@@ -268,8 +268,8 @@ def test_lighting_moves_lighter_hair_at_most_1_5_points() -> None:
 def test_channel_clipped_by_over_exposure_lowers_confidence() -> None:
     """Over-exposed pale skin clips red; coverage is then read from blue and green only.
 
-    The number is worse for it (here about 7 points off instead of 1), so the
-    result must not claim full confidence, and says why.
+    Two channels still tell grey hair from scalp here (within 3 points), but
+    they see less than three, so the result claims less confidence and says why.
     """
     s = scalp("medium", "grey", 0)
     normal = coverage(s.image, full(s.image))
@@ -277,8 +277,9 @@ def test_channel_clipped_by_over_exposure_lowers_confidence() -> None:
     assert float((bright[:, :, 2] >= 250).mean()) > 0.1  # the red channel did clip
     over = coverage(bright, full(bright))
     assert normal.confidence >= 0.9
-    assert over.confidence <= 0.5
+    assert over.confidence <= 0.7
     assert over.note is not None and "clipped" in over.note
+    assert abs(over.coverage - s.coverage) <= 0.03
 
 
 # --- what counts as hair --------------------------------------------------------------------
