@@ -208,13 +208,13 @@ def _light_field(logi: F32, skin: Mask, hair: Mask, sigma: float) -> F32:
 
 
 def fit_skin_model(image: NDArray[np.uint8], use: Mask, params: ModelParams,
-                   cparams: ClassifyParams, clusters: Clusters, rank: int = 0,
+                   cparams: ClassifyParams, clusters: Clusters, ranks: tuple[int, ...] = (0,),
                    channels: tuple[int, ...] = (0, 1, 2),
                    iterations: int | None = None) -> SkinModel:
     """Fit the scalp colour field on the analysis copy `image` over pixels `use`.
 
-    `rank` picks which candidate is taken as bare scalp (0: the best; 1: the
-    runner-up, to see how much the number depends on that choice).
+    `ranks` pick which candidates are taken as bare scalp ((0,): the best;
+    (0, 1): the runner-up too, to see how much the number depends on it).
     `iterations` overrides the number of refinements (one is enough to see
     what the runner-up would give). `channels` are the colour channels to
     trust (an over-exposed photo of pale skin clips red everywhere; that
@@ -226,8 +226,10 @@ def fit_skin_model(image: NDArray[np.uint8], use: Mask, params: ModelParams,
     toned = tone(pixels, cparams.power)
     logi = np.log(bgr)
     feats, tex = clusters.feats, clusters.tex
-    cand = clusters.candidates[rank] if len(clusters.candidates) > rank else None
-    scalp = use & (clusters.labels == cand.cluster) if cand is not None else use.copy()
+    chosen = [clusters.candidates[r] for r in ranks if r < len(clusters.candidates)]
+    cand = chosen[0] if chosen else None
+    picked = [c.cluster for c in chosen]
+    scalp = use & np.isin(clusters.labels, picked) if picked else use.copy()
 
     side = float(max(h, w))
     skin_bg = _clean_or_all(_connected_skin(feats, tex, scalp, use, params),

@@ -16,10 +16,11 @@ on every photo and says how far it can be trusted:
 - `confidence` falls when hair and scalp are hard to tell apart (low colour
   contrast, an ambiguous choice of which colour is scalp, no bare scalp in
   view) and when the number is unstable under the method's own uncertain
-  choices: where between scalp and strand the cut lies, and which colour is
-  scalp when the runner-up scored nearly as well (refitted on the second
-  core). A stable number can still be wrong (a consistent bias), so
-  confidence bounds the evidence, not the truth; `note` says why in words.
+  choices: where between scalp and strand the cut lies, and which colours
+  are scalp when the runner-up scored nearly as well (refitted with it
+  counted as scalp too, on the second core). A stable number can still be
+  wrong (a consistent bias), so confidence bounds the evidence, not the
+  truth; `note` says why in words.
 - When no cluster looks like skin or is smoother than the rest, dense hair
   fills the region: coverage is reported at its ceiling (1.0) with a note,
   not measured against a hair tone mistaken for scalp.
@@ -181,8 +182,8 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
     alternative = None
     if len(clusters.candidates) > 1 and clusters.margin < p.alt_margin:
         alternative = _pool().submit(fit_skin_model, small, use_s, p.model, p.classify, clusters,
-                                     1, channels, p.alt_iterations)
-    model = fit_skin_model(small, use_s, p.model, p.classify, clusters, 0, channels)
+                                     (0, 1), channels, p.alt_iterations)
+    model = fit_skin_model(small, use_s, p.model, p.classify, clusters, (0,), channels)
     power = p.classify.power
     background = upscale_field(tone_field(model.background, power), fit_factor, use_w.shape)
     skin_w = upscale_mask(model.skin, fit_factor, use_w.shape) & use_w
@@ -230,7 +231,7 @@ class Spread:
     """How far the number moves under the method's own uncertain choices (fractions)."""
 
     cut: float  # half the change from moving the cut between scalp and strand
-    pick: float  # the change from taking the runner-up as scalp, weighted by its chance
+    pick: float  # the change from counting the runner-up as scalp too, weighted by its chance
 
 
 def _spread(result: Classified, use: NDArray[np.bool_], model: SkinModel, clusters: Clusters,
@@ -238,9 +239,12 @@ def _spread(result: Classified, use: NDArray[np.bool_], model: SkinModel, cluste
     """How far the number moves under the method's own uncertain choices.
 
     Two choices are uncertain: where between scalp and strand the cut lies
-    (tried at half-way +- `half_way_step`), and which colour is scalp when
-    the runner-up candidate scored nearly as well (refitted with it, its
-    effect weighted by how close the vote was).
+    (tried at half-way +- `half_way_step`), and which colours are scalp when
+    the runner-up candidate scored nearly as well. That one is refitted with
+    the runner-up counted as scalp too: a second shade of the same scalp (a
+    bald crown in sheen and in shadow) leaves the number alone; a hair colour
+    taken for scalp, or the scalp the best candidate missed, moves it. Its
+    effect is weighted by how close the vote was.
     """
     n = max(1, int(np.count_nonzero(use)))
     hw, step = p.classify.half_way, p.half_way_step
@@ -366,7 +370,7 @@ def _confidence(core: float, margin: float, scalp_share: float, clipped: float,
     cut = float(np.clip((p.cut_spread_max - spread.cut)
                         / (p.cut_spread_max - p.cut_spread_ok), 0.0, 1.0))
     if spread.pick > p.pick_spread_ok:
-        notes.append(f"taking another colour as scalp moves the number by about "
+        notes.append(f"counting another colour as scalp moves the number by about "
                      f"{100 * spread.pick:.0f} points")
     if spread.cut > p.cut_spread_ok:
         notes.append(f"many pixels are half hair, half scalp: the cut between them moves "

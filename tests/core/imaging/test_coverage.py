@@ -370,8 +370,8 @@ def test_dense_hair_with_no_scalp_in_view_is_at_the_ceiling() -> None:
 def test_a_close_vote_on_which_colour_is_scalp_lowers_confidence() -> None:
     """Blond strands on dark skin, where the two colours nearly tie as scalp candidates.
 
-    Whatever the number, refitting with the runner-up moves it a lot; the
-    result must say so rather than report the lucky pick with confidence.
+    Whatever the number, counting the runner-up as scalp too moves it a lot;
+    the result must say so rather than report the lucky pick with confidence.
     """
     result = coverage(scalp("dark", "blond", 1).image, full(scalp("dark", "blond", 1).image))
     assert result.confidence < 0.3
