@@ -59,6 +59,7 @@ class ModelParams:
     iterations: int = 3
     clean_radius: int = 2  # px kept between scalp samples and strands
     skin_tolerance: float = 0.35  # of hair contrast: still scalp for the field
+    bald_texture: float = 0.8  # the rest this smooth (times the scalp's) still lets scalp grow
     smooth_trust: float = 1.5  # texture below this times bare scalp's: no strands near
     local_radius: int = 4  # px: neighbourhood whose scalp-most pixels seed the colour field
     local_light_sigma: float = 0.04  # of the longest side: the light's fall-off removed
@@ -88,12 +89,15 @@ def _connected_skin(feats: F32, tex: F32, scalp: Mask, use: Mask,
     Sheen, shading and blotches change skin's colour gradually; hair meets
     skin along the sharp edges of its strands. Smooth pixels of roughly scalp
     colour that connect to the scalp cluster are therefore skin too, however
-    far their colour has drifted, and the colour field can follow them.
+    far their colour has drifted, and the colour field can follow them. Where
+    the rest is about as smooth as the scalp cluster (a bald head in shading,
+    split by the clusters into shades), it all may be grown through.
     """
     tex_scalp = interior_texture(scalp, tex)
     tex_rest = interior_texture(use & ~scalp, tex)
-    if not tex_rest > tex_scalp > 0:
+    if not tex_scalp > 0 or not tex_rest > params.bald_texture * tex_scalp:
         return scalp  # scalp only in gaps between strands: nothing smooth to grow through
+    tex_rest = max(tex_rest, params.smooth_factor * tex_scalp)  # all smooth: grow through
     ref = np.median(grid_sample(feats, scalp, 8_000), axis=0).astype(np.float32)
     d = np.asarray(cv2.subtract(feats, cv2.merge([np.full(feats.shape[:2], v, np.float32)
                                                   for v in ref])), np.float32)

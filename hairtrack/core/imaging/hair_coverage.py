@@ -53,7 +53,7 @@ from hairtrack.core.imaging.coverage_classify import (
     tone,
     tone_field,
 )
-from hairtrack.core.imaging.coverage_clusters import Clusters, cluster_region
+from hairtrack.core.imaging.coverage_clusters import Clusters, cluster_region, interior_texture
 from hairtrack.core.imaging.coverage_model import ModelParams, SkinModel, fit_skin_model
 from hairtrack.core.imaging.coverage_notes import NO_SCALP_NOTE
 from hairtrack.core.imaging.io import BGRImage
@@ -98,6 +98,9 @@ class CoverageParams:
     pick_spread_max: float = 0.04  # ... and this much or more: no confidence at all
     cut_spread_ok: float = 0.025  # the same for moving the cut between scalp and strand
     cut_spread_max: float = 0.07
+    bald_max_coverage: float = 0.15  # at most this much hair found ...
+    bald_texture_ratio: float = 1.3  # ... in a region this smooth (times bare scalp) ...
+    bald_min_redness: float = 7.0  # ... of a scalp this red (CIE a*): bald
     dropped_channel_confidence: float = 0.7  # at most, when a clipped channel was left out
     model: ModelParams = field(default_factory=ModelParams)
     classify: ClassifyParams = field(default_factory=ClassifyParams)
@@ -200,9 +203,10 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
     alt_share = alternative.result().hair_share if alternative is not None else None
     spread = _spread(result, use_w, model, clusters, p, alt_share)
     # A channel left out costs some confidence; colour is lost where the kept ones clip.
+    bald = _looks_bald(value, clusters, model, use_s, p)
     confidence, note = _confidence(result.core, model.polarity_margin, model.scalp_share,
                                    float(white_w[region_w].mean()), channels != (0, 1, 2),
-                                   spread, p)
+                                   spread, p, bald)
     return CoverageResult(value, confidence, roi_pixels, float(result.threshold), METHOD,
                           ALGORITHM_VERSION, hair, automatic, note)
 
@@ -337,8 +341,31 @@ def _assign_clipped(hair: NDArray[np.bool_], use: NDArray[np.bool_],
     return np.asarray(hair | (clipped & (share >= 0.5)))
 
 
+def _looks_bald(value: float, clusters: Clusters, model: SkinModel, use: NDArray[np.bool_],
+                p: CoverageParams) -> bool:
+    """Little hair found, in a region as smooth as bare scalp, of a skin colour.
+
+    Then there are no strands whose contrast or colour could be in doubt: the
+    faint specks the threshold let through are all the number holds, so low
+    contrast and a close vote between shades of scalp say nothing about it.
+    Hair too close to scalp in colour to be seen still roughens the region
+    (strand edges), and dense grey or fair hair is not as red as skin
+    (`bald_min_redness`: real scalps measure a* 10-20), so neither passes.
+    """
+    if value > p.bald_max_coverage or not clusters.candidates:
+        return False
+    if clusters.candidates[0].lab[1] < p.bald_min_redness:
+        return False  # grey or blond hair, or a strong colour cast: not clearly skin
+    scalp_texture = interior_texture(model.skin, clusters.tex)
+    if not scalp_texture > 0:
+        return False
+    region_texture = float(np.median(grid_sample(clusters.tex, use, 20_000)))
+    return region_texture <= p.bald_texture_ratio * scalp_texture
+
+
 def _confidence(core: float, margin: float, scalp_share: float, clipped: float,
-                dropped: bool, spread: Spread, p: CoverageParams) -> tuple[float, str | None]:
+                dropped: bool, spread: Spread, p: CoverageParams,
+                bald: bool = False) -> tuple[float, str | None]:
     """How far the number can be trusted, and why not, in words.
 
     Contrast: strand cores must stand well clear of the scalp's own colour
@@ -348,12 +375,16 @@ def _confidence(core: float, margin: float, scalp_share: float, clipped: float,
     the method's own uncertain choices (`_spread`).
     """
     notes: list[str] = []
-    contrast = float(np.clip((core - 6.0) / (14.0 - 6.0), 0.0, 1.0))
-    if core < 8.0:
-        notes.append("hair and scalp colours are too similar to separate reliably")
-    polarity = float(np.clip(margin / 2.0, 0.0, 1.0))
-    if margin < 1.0:
-        notes.append("unclear which colour is scalp and which is hair")
+    if bald:
+        notes.append("no hair strands seen: bare scalp with at most fine, faint hair")
+        contrast = polarity = 1.0
+    else:
+        contrast = float(np.clip((core - 6.0) / (14.0 - 6.0), 0.0, 1.0))
+        if core < 8.0:
+            notes.append("hair and scalp colours are too similar to separate reliably")
+        polarity = float(np.clip(margin / 2.0, 0.0, 1.0))
+        if margin < 1.0:
+            notes.append("unclear which colour is scalp and which is hair")
     visible = float(np.clip(scalp_share / 0.08, 0.0, 1.0))
     if scalp_share < 0.04:
         notes.append("very little bare scalp in view; coverage is near its limit")

@@ -351,6 +351,16 @@ def test_bare_scalp_is_low_coverage() -> None:
     assert result.coverage <= 0.08
 
 
+def test_bald_scalp_is_measured_with_confidence() -> None:
+    """No strands at all: low contrast and shades of one scalp say nothing about the number."""
+    subject = make_subject(34, "medium", "black", canvas_size=CANVAS, pattern="vertex")
+    bald = render_scalp(subject, VisitState(0.0))
+    result = coverage(bald.image, full(bald.image))
+    assert result.coverage <= 0.05
+    assert result.confidence >= 0.5
+    assert result.note is not None and "no hair strands seen" in result.note
+
+
 def test_high_confidence_when_contrast_is_clear() -> None:
     s = scalp("light", "black", 1)
     assert coverage(s.image, full(s.image)).confidence >= 0.8
@@ -414,14 +424,31 @@ def test_real_photos_coverage_falls_with_hair_loss_when_confident() -> None:
     assert everything <= -0.2, everything  # at least the right direction on every photo
 
 
-def test_real_dense_black_hair_is_at_the_ceiling() -> None:
-    """A full head of short black hair (published level 2): no scalp in the central disc."""
-    image = cv2.imread(str(PHOTOS / "valid-036-top-down.jpg"))
+def _disc_result(name: str) -> CoverageResult:
+    image = cv2.imread(str(PHOTOS / name))
     h, w = image.shape[:2]
     disc = np.zeros((h, w), np.uint8)
     cv2.circle(disc, (w // 2, h // 2), round(0.35 * w), 255, -1)
-    result = coverage(image, disc)
+    return coverage(image, disc)
+
+
+def test_real_dense_black_hair_is_at_the_ceiling() -> None:
+    """A full head of short black hair (published level 2): no scalp in the central disc."""
+    result = _disc_result("valid-036-top-down.jpg")
     assert result.coverage == 1.0 and result.note and "no bare scalp" in result.note
+
+
+def test_real_bald_crown_is_measured_with_confidence() -> None:
+    """Published level 7: a bald crown gets a small number that can be reported."""
+    result = _disc_result("train-001-top-down.jpg")
+    assert result.coverage <= 0.05 and result.confidence >= 0.5
+
+
+def test_dense_grey_hair_is_not_taken_for_a_bald_scalp() -> None:
+    """Published level 2, dense grey hair: smooth at this size, but not as red as scalp."""
+    result = _disc_result("train-033-top-down.jpg")
+    assert not (result.note and "no hair strands seen" in result.note)
+    assert result.confidence < 0.3 or result.coverage > 0.5
 
 
 @pytest.mark.slow
