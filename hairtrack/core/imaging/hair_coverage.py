@@ -53,8 +53,9 @@ from hairtrack.core.imaging.coverage_classify import (
     tone,
     tone_field,
 )
-from hairtrack.core.imaging.coverage_clusters import Clusters, cluster_region, interior_texture
-from hairtrack.core.imaging.coverage_model import ModelParams, SkinModel, fit_skin_model
+from hairtrack.core.imaging.coverage_clusters import cluster_region
+from hairtrack.core.imaging.coverage_confidence import confidence_of, looks_bald, spread_of
+from hairtrack.core.imaging.coverage_model import ModelParams, fit_skin_model
 from hairtrack.core.imaging.coverage_notes import NO_SCALP_NOTE
 from hairtrack.core.imaging.io import BGRImage
 from hairtrack.core.imaging.roi import default_roi, polygon_to_mask, transform_polygon
@@ -201,10 +202,10 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
     hair = upscale_mask(hair_w, factor, (h, w)) & region
     value = float(np.count_nonzero(hair)) / roi_pixels
     alt_share = alternative.result().hair_share if alternative is not None else None
-    spread = _spread(result, use_w, model, clusters, p, alt_share)
+    spread = spread_of(result, use_w, model, clusters, p, alt_share)
     # A channel left out costs some confidence; colour is lost where the kept ones clip.
-    bald = _looks_bald(value, clusters, model, use_s, p)
-    confidence, note = _confidence(result.core, model.polarity_margin, model.scalp_share,
+    bald = looks_bald(value, clusters, model, use_s, p)
+    confidence, note = confidence_of(result.core, model.polarity_margin, model.scalp_share,
                                    float(white_w[region_w].mean()), channels != (0, 1, 2),
                                    spread, p, bald)
     return CoverageResult(value, confidence, roi_pixels, float(result.threshold), METHOD,
@@ -228,38 +229,6 @@ def _all_hair(region: NDArray[np.bool_], roi_pixels: int, automatic: bool) -> Co
     """
     return CoverageResult(1.0, NO_SCALP_CONFIDENCE, roi_pixels, math.nan, METHOD,
                           ALGORITHM_VERSION, region.copy(), automatic, NO_SCALP_NOTE)
-
-
-@dataclass(frozen=True)
-class Spread:
-    """How far the number moves under the method's own uncertain choices (fractions)."""
-
-    cut: float  # half the change from moving the cut between scalp and strand
-    pick: float  # the change from counting the runner-up as scalp too, weighted by its chance
-
-
-def _spread(result: Classified, use: NDArray[np.bool_], model: SkinModel, clusters: Clusters,
-            p: CoverageParams, alt_share: float | None) -> Spread:
-    """How far the number moves under the method's own uncertain choices.
-
-    Two choices are uncertain: where between scalp and strand the cut lies
-    (tried at half-way +- `half_way_step`), and which colours are scalp when
-    the runner-up candidate scored nearly as well. That one is refitted with
-    the runner-up counted as scalp too: a second shade of the same scalp (a
-    bald crown in sheen and in shadow) leaves the number alone; a hair colour
-    taken for scalp, or the scalp the best candidate missed, moves it. Its
-    effect is weighted by how close the vote was.
-    """
-    n = max(1, int(np.count_nonzero(use)))
-    hw, step = p.classify.half_way, p.half_way_step
-    lo = int(np.count_nonzero(result.hair_at(use, hw - step)))
-    hi = int(np.count_nonzero(result.hair_at(use, hw + step)))
-    cut = 0.5 * (lo - hi) / n
-    pick = 0.0
-    if alt_share is not None:
-        weight = math.exp(-clusters.margin / p.alt_margin_scale)
-        pick = weight * abs(alt_share - model.hair_share)
-    return Spread(cut, pick)
 
 
 def _trusted_channels(work: BGRImage, region: NDArray[np.bool_],
@@ -339,72 +308,3 @@ def _assign_clipped(hair: NDArray[np.bool_], use: NDArray[np.bool_],
     far = masked_blur(hf[:, :, None], uf, 15.0, np.zeros(1, np.float32))[:, :, 0]
     share = np.where(den > 0.05, num / np.maximum(den, 1e-6), far)
     return np.asarray(hair | (clipped & (share >= 0.5)))
-
-
-def _looks_bald(value: float, clusters: Clusters, model: SkinModel, use: NDArray[np.bool_],
-                p: CoverageParams) -> bool:
-    """Little hair found, in a region as smooth as bare scalp, of a skin colour.
-
-    Then there are no strands whose contrast or colour could be in doubt: the
-    faint specks the threshold let through are all the number holds, so low
-    contrast and a close vote between shades of scalp say nothing about it.
-    Hair too close to scalp in colour to be seen still roughens the region
-    (strand edges), and dense grey or fair hair is not as red as skin
-    (`bald_min_redness`: real scalps measure a* 10-20), so neither passes.
-    """
-    if value > p.bald_max_coverage or not clusters.candidates:
-        return False
-    if clusters.candidates[0].lab[1] < p.bald_min_redness:
-        return False  # grey or blond hair, or a strong colour cast: not clearly skin
-    scalp_texture = interior_texture(model.skin, clusters.tex)
-    if not scalp_texture > 0:
-        return False
-    region_texture = float(np.median(grid_sample(clusters.tex, use, 20_000)))
-    return region_texture <= p.bald_texture_ratio * scalp_texture
-
-
-def _confidence(core: float, margin: float, scalp_share: float, clipped: float,
-                dropped: bool, spread: Spread, p: CoverageParams,
-                bald: bool = False) -> tuple[float, str | None]:
-    """How far the number can be trusted, and why not, in words.
-
-    Contrast: strand cores must stand well clear of the scalp's own colour
-    spread (core distance in scalp-spread units). Polarity: the scalp cluster
-    must win its vote clearly. Visible scalp: with almost none in view the
-    scalp colour is a guess. Stability: the number must not move much under
-    the method's own uncertain choices (`_spread`).
-    """
-    notes: list[str] = []
-    if bald:
-        notes.append("no hair strands seen: bare scalp with at most fine, faint hair")
-        contrast = polarity = 1.0
-    else:
-        contrast = float(np.clip((core - 6.0) / (14.0 - 6.0), 0.0, 1.0))
-        if core < 8.0:
-            notes.append("hair and scalp colours are too similar to separate reliably")
-        polarity = float(np.clip(margin / 2.0, 0.0, 1.0))
-        if margin < 1.0:
-            notes.append("unclear which colour is scalp and which is hair")
-    visible = float(np.clip(scalp_share / 0.08, 0.0, 1.0))
-    if scalp_share < 0.04:
-        notes.append("very little bare scalp in view; coverage is near its limit")
-    lit = float(np.clip(1.0 - (clipped - 0.05) / 0.25, 0.0, 1.0))
-    if clipped > 0.1:
-        notes.append(f"{clipped:.0%} of the region is clipped highlight")
-    if dropped:
-        # Two channels see less than three: leaving red out moved the number by up to
-        # 2 points in the tests (an over-exposed photo of medium skin), so widen its bars.
-        lit = min(lit, p.dropped_channel_confidence)
-        notes.append("one colour channel is clipped (over-exposed); measured from the other two")
-    pick = float(np.clip((p.pick_spread_max - spread.pick)
-                         / (p.pick_spread_max - p.pick_spread_ok), 0.0, 1.0))
-    cut = float(np.clip((p.cut_spread_max - spread.cut)
-                        / (p.cut_spread_max - p.cut_spread_ok), 0.0, 1.0))
-    if spread.pick > p.pick_spread_ok:
-        notes.append(f"counting another colour as scalp moves the number by about "
-                     f"{100 * spread.pick:.0f} points")
-    if spread.cut > p.cut_spread_ok:
-        notes.append(f"many pixels are half hair, half scalp: the cut between them moves "
-                     f"the number by about {100 * spread.cut:.0f} points")
-    conf = min(contrast, 0.3 + 0.7 * polarity, 0.3 + 0.7 * visible, lit, pick, cut)
-    return round(conf, 3), ("; ".join(notes) if notes else None)
