@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything on a fresh Debian/Ubuntu machine and run the checks CI runs:
-# lint, architecture contracts, strict typing of the core, and the test suite.
+# lint, architecture contracts, typing (strict in the core), and the test suite.
 # The storage and service tests also run against a real PostgreSQL server: a throwaway
 # cluster on a loopback port (scripts/test-postgres.sh), stopped again when the tests end.
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
@@ -11,7 +11,7 @@ make_venv "[test]"
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check hairtrack tests benchmarks main.py
 .venv/bin/lint-imports --no-cache
-.venv/bin/mypy hairtrack/core
+.venv/bin/mypy hairtrack
 trap stop_test_postgres EXIT
 if start_test_postgres; then
   export HAIRTRACK_REQUIRE_POSTGRES=1  # from here on a missing server is a failure, not a skip

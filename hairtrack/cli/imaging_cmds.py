@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the imaging stack (OpenCV) loads only when a command needs 
 EXIT_REFUSED = 3
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     align = commands.add_parser("align", help="align MOVING to REFERENCE (no library needed)")
     align.add_argument("reference", type=Path)
     align.add_argument("moving", type=Path)
@@ -107,12 +107,13 @@ def coverage_cmd(_library: Library | None, args: argparse.Namespace) -> int:
     image = _read(args.image)
     roi = None
     if args.roi is not None:
-        roi = cv2.imread(str(args.roi), cv2.IMREAD_GRAYSCALE)
-        if roi is None:
+        read = cv2.imread(str(args.roi), cv2.IMREAD_GRAYSCALE)
+        if read is None:
             raise CommandError(f"{args.roi}: not a readable PNG mask")
-        if roi.shape != image.shape[:2]:
-            raise CommandError(f"{args.roi}: mask is {roi.shape[1]}x{roi.shape[0]} but the "
+        if read.shape != image.shape[:2]:
+            raise CommandError(f"{args.roi}: mask is {read.shape[1]}x{read.shape[0]} but the "
                                f"image is {image.shape[1]}x{image.shape[0]}")
+        roi = np.asarray(read, dtype=np.uint8)
     result = coverage(image, roi)
     if args.mask_out is not None and not cv2.imwrite(
             str(args.mask_out), result.hair_mask.astype(np.uint8) * 255):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from hairtrack.cli.output import print_json, run_with_progress
@@ -82,8 +83,10 @@ def run_delete(library: Library, args: argparse.Namespace) -> int:
         except ValueError:
             raise ValueError(f"a {kind.value} is named by its number, not {args.ident!r}"
                              ) from None
-    {trash.Kind.PATIENT: trash.delete_patient, trash.Kind.VISIT: trash.delete_visit,
-     trash.Kind.PHOTO: trash.delete_photo}[kind](library, ident)
+    delete: dict[trash.Kind, Callable[[Library, int], None]] = {
+        trash.Kind.PATIENT: trash.delete_patient, trash.Kind.VISIT: trash.delete_visit,
+        trash.Kind.PHOTO: trash.delete_photo}
+    delete[kind](library, ident)
     print(f"moved {kind.value} {args.ident} to the trash ('hairtrack trash restore {kind.value} "
           f"{ident}' brings it back)")
     return 0

@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _register_optional(module_name: str, commands: argparse._SubParsersAction) -> None:
+def _register_optional(module_name: str,
+                       commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Command groups that live in their own modules register themselves here."""
     import importlib
 

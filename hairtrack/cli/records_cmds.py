@@ -14,7 +14,7 @@ from hairtrack.core.library import Library
 from hairtrack.core.services import importer, records
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     patient = commands.add_parser("patient", help="add or list patients")
     patient_cmds = patient.add_subparsers(dest="patient_command", metavar="ACTION",
                                           required=True)
