@@ -53,9 +53,9 @@ from hairtrack.core.imaging.coverage_classify import (
     tone,
     tone_field,
 )
-from hairtrack.core.imaging.coverage_clusters import cluster_region
+from hairtrack.core.imaging.coverage_clusters import Clusters, cluster_region, interior_texture
 from hairtrack.core.imaging.coverage_confidence import confidence_of, looks_bald, spread_of
-from hairtrack.core.imaging.coverage_model import ModelParams, fit_skin_model
+from hairtrack.core.imaging.coverage_model import ModelParams, SkinModel, fit_skin_model
 from hairtrack.core.imaging.coverage_notes import NO_SCALP_NOTE
 from hairtrack.core.imaging.io import BGRImage
 from hairtrack.core.imaging.roi import default_roi, polygon_to_mask, transform_polygon
@@ -99,6 +99,10 @@ class CoverageParams:
     pick_spread_max: float = 0.04  # ... and this much or more: no confidence at all
     cut_spread_ok: float = 0.025  # the same for moving the cut between scalp and strand
     cut_spread_max: float = 0.07
+    tone_max_coverage: float = 0.15  # this little hair found against a scalp colour ...
+    tone_max_texture: float = 1.25  # ... no smoother than the rest (texture ratio) ...
+    tone_max_redness: float = 8.0  # ... less red than skin (CIE a*) ...
+    tone_min_texture: float = 0.022  # ... and itself as rough as hair: hair against hair
     bald_max_coverage: float = 0.15  # at most this much hair found ...
     bald_texture_ratio: float = 1.3  # ... in a region this smooth (times bare scalp) ...
     bald_min_redness: float = 7.0  # ... of a scalp this red (CIE a*): bald
@@ -205,6 +209,8 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
     spread = spread_of(result, use_w, model, clusters, p, alt_share)
     # A channel left out costs some confidence; colour is lost where the kept ones clip.
     bald = looks_bald(value, clusters, model, use_s, p)
+    if not bald and _hair_measured_against_hair(value, clusters, model, p):
+        return _all_hair(region, roi_pixels, automatic)
     confidence, note = confidence_of(result.core, model.polarity_margin, model.scalp_share,
                                    float(white_w[region_w].mean()), channels != (0, 1, 2),
                                    spread, p, bald)
@@ -216,6 +222,28 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
 def _pool() -> ThreadPoolExecutor:
     """One worker thread for side computations (OpenCV and NumPy release the GIL)."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="coverage")
+
+
+def _hair_measured_against_hair(value: float, clusters: Clusters, model: SkinModel,
+                                 p: CoverageParams) -> bool:
+    """Dense hair again, caught after the fact: one hair tone measured against another.
+
+    Where scalp is in view, the colour taken as scalp is smoother than the
+    rest and as red as skin. Here it was neither (no smoother, CIE a* below
+    `tone_max_redness`: real scalps measure 10-20), it is itself as rough as
+    a mat of strands (bare scalp, even a real bald crown, measures under half
+    of `tone_min_texture`; dense hair 1.5-3 times it), and measured against it
+    almost nothing was hair. That small number is an artefact of measuring
+    hair against a hair tone, not thin hair: report the ceiling, as when no
+    scalp is in view. The texture test keeps a bald scalp under a cool colour
+    cast (not red, smooth all over) from being taken for dense hair.
+    """
+    if value >= p.tone_max_coverage or not clusters.candidates:
+        return False
+    best = clusters.candidates[0]
+    if best.texture_ratio >= p.tone_max_texture or best.lab[1] >= p.tone_max_redness:
+        return False
+    return interior_texture(model.skin, clusters.tex) >= p.tone_min_texture
 
 
 def _all_hair(region: NDArray[np.bool_], roi_pixels: int, automatic: bool) -> CoverageResult:
