@@ -66,10 +66,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "needs_library", True):
             library = Library.open(args.library, args.database)
             try:
-                return int(args.handler(library, args))
+                code = int(args.handler(library, args))
             finally:
                 library.close()
-        return int(args.handler(None, args))
+        else:
+            code = int(args.handler(None, args))
+        sys.stdout.flush()  # a closed pipe must surface here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        return _reader_went_away()
     except (CommandError, LibraryError, NotFound, Conflict, ValueError) as exc:
         print(f"hairtrack: error: {exc}", file=sys.stderr)
         return 1
@@ -80,3 +85,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _reader_went_away() -> int:
+    """`hairtrack progress ... | head`: the reader closed the pipe; that is not an error.
+
+    Whatever the command stored is stored; only its output has nowhere to go.
+    Standard output is pointed at the null device so the interpreter's final
+    flush does not raise again, and the exit status is the shell's for SIGPIPE.
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # stdout is not a real file (an embedding host): nothing left to flush
+    return 141

@@ -213,3 +213,19 @@ def test_python_dash_m_version() -> None:
                             capture_output=True, text=True, timeout=60, env=env, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"hairtrack {__version__}"
+
+
+def test_a_reader_that_closes_the_pipe_early_is_not_an_error(run: Run, tmp_path: Path) -> None:
+    """`hairtrack patient list | head -1`: no traceback, SIGPIPE's exit status, nothing lost."""
+    for i in range(3):
+        assert run("patient", "add", "--mrn", f"P-{i}", "--name", f"Patient {i}")[0] == 0
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen([sys.executable, "-m", "hairtrack", "--library", str(run.library),
+                             "patient", "list"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the command writes a line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, err
+    assert err == ""
+    assert len(run.json("patient", "list")) == 3
