@@ -1,8 +1,8 @@
 """How far a coverage number can be trusted, and why not, in words.
 
 Two kinds of evidence: how well hair and scalp separate at all (contrast of
-the strand cores, a clear vote on which colour is scalp, scalp in view, no
-lost colour), and how much the number moves under the method's own
+the strand cores, a clear vote on which colour is scalp, scalp in view and
+measured where its colour was seen, no lost colour), and how much the number moves under the method's own
 uncertain choices (`spread_of`). A bald scalp is a special case: with no
 strands in view, contrast and the vote between shades of one scalp say
 nothing about the number (`looks_bald`).
@@ -82,7 +82,7 @@ def looks_bald(value: float, clusters: Clusters, model: SkinModel, use: NDArray[
 
 def confidence_of(core: float, margin: float, scalp_share: float, clipped: float,
                 dropped: bool, spread: Spread, p: CoverageParams,
-                bald: bool = False) -> tuple[float, str | None]:
+                bald: bool = False, *, value: float) -> tuple[float, str | None]:
     """How far the number can be trusted, and why not, in words.
 
     Contrast: strand cores must stand well clear of the scalp's own colour
@@ -105,6 +105,10 @@ def confidence_of(core: float, margin: float, scalp_share: float, clipped: float
     visible = float(np.clip(scalp_share / 0.08, 0.0, 1.0))
     if scalp_share < 0.04:
         notes.append("very little bare scalp in view; coverage is near its limit")
+    seen = _scalp_seen(scalp_share, value, p)
+    if seen < 1.0:
+        notes.append(f"scalp colour seen in {scalp_share:.0%} of the region, but "
+                     f"{1.0 - value:.0%} measured as scalp")
     lit = float(np.clip(1.0 - (clipped - 0.05) / 0.25, 0.0, 1.0))
     if clipped > 0.1:
         notes.append(f"{clipped:.0%} of the region is clipped highlight")
@@ -123,5 +127,22 @@ def confidence_of(core: float, margin: float, scalp_share: float, clipped: float
     if spread.cut > p.cut_spread_ok:
         notes.append(f"many pixels are half hair, half scalp: the cut between them moves "
                      f"the number by about {100 * spread.cut:.0f} points")
-    conf = min(contrast, 0.3 + 0.7 * polarity, 0.3 + 0.7 * visible, lit, pick, cut)
+    conf = min(contrast, 0.3 + 0.7 * polarity, 0.3 + 0.7 * visible, lit, pick, cut, seen)
     return round(conf, 3), ("; ".join(notes) if notes else None)
+
+
+def _scalp_seen(scalp_share: float, value: float, p: CoverageParams) -> float:
+    """Is the scalp measured where the scalp colour was seen? 1 yes, 0 far from it.
+
+    The scalp colour field is fitted where the scalp cluster is, then carried
+    over the region. When that cluster holds only a few percent of the region
+    but most of the region comes out as scalp, the field was carried far from
+    its evidence: in dense black or grey hair the "scalp" is sheen on strands,
+    and the number is many times the scalp actually seen. (A bald scalp split
+    into shades has each shade in well over `seen_share_max` of the region.)
+    """
+    if scalp_share >= p.seen_share_max or not scalp_share > 0:
+        return 1.0
+    ratio = (1.0 - value) / scalp_share
+    return float(np.clip((p.seen_ratio_max - ratio) / (p.seen_ratio_max - p.seen_ratio_ok),
+                         0.0, 1.0))

@@ -71,7 +71,7 @@ __all__ = [
 ]
 
 #: Bump whenever a change can move a coverage number; stored with every measurement.
-ALGORITHM_VERSION = "coverage-2.0"
+ALGORITHM_VERSION = "coverage-2.1"
 METHOD = "flat-scalp-ratio+local-scalp+skin-distance+half-way"
 #: Below what a progress series reports: "no scalp in view" is not a measurement.
 NO_SCALP_CONFIDENCE = 0.25
@@ -103,6 +103,9 @@ class CoverageParams:
     tone_max_texture: float = 1.25  # ... no smoother than the rest (texture ratio) ...
     tone_max_redness: float = 8.0  # ... less red than skin (CIE a*) ...
     tone_min_texture: float = 0.022  # ... and itself as rough as hair: hair against hair
+    seen_share_max: float = 0.08  # a scalp cluster this small (share of the region) ...
+    seen_ratio_ok: float = 6.0  # ... may stand for this many times its area of scalp ...
+    seen_ratio_max: float = 12.0  # ... and this many or more: no confidence at all
     bald_max_coverage: float = 0.15  # at most this much hair found ...
     bald_texture_ratio: float = 1.3  # ... in a region this smooth (times bare scalp) ...
     bald_min_redness: float = 7.0  # ... of a scalp this red (CIE a*): bald
@@ -213,7 +216,7 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
         return _all_hair(region, roi_pixels, automatic)
     confidence, note = confidence_of(result.core, model.polarity_margin, model.scalp_share,
                                    float(white_w[region_w].mean()), channels != (0, 1, 2),
-                                   spread, p, bald)
+                                   spread, p, bald, value=value)
     return CoverageResult(value, confidence, roi_pixels, float(result.threshold), METHOD,
                           ALGORITHM_VERSION, hair, automatic, note)
 

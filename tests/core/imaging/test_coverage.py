@@ -162,7 +162,7 @@ def test_accuracy_within_three_points(skin: str, hair: str) -> None:
 @pytest.mark.xfail(strict=True, reason="known limitation: blond hair on medium or dark skin, "
                    "brown hair on medium or dark skin and dark hair on dark skin (synthetic hair "
                    "and skin share a* and b*; in dense hair the scalp field is extrapolated); "
-                   "measured MAE 4-20 points (coverage-2.0)")
+                   "measured MAE 4-20 points (coverage-2.1)")
 @pytest.mark.parametrize(("skin", "hair"), [
     ("medium", "blond"), ("medium", "brown"), ("dark", "dark"), ("dark", "brown"),
     ("dark", "blond"),
@@ -258,7 +258,7 @@ LIGHT_HAIR_OR_DARK_SKIN = [("light", "brown"), ("light", "grey"), ("light", "blo
 @pytest.mark.xfail(strict=True, reason="known limitation: with little colour contrast the "
                    "choice of which colour is scalp can flip with the light; measured worst "
                    "shifts 2-60 points (light grey brighter 17, light blond cool 62); those "
-                   "results mostly carry low confidence (coverage-2.0)")
+                   "results mostly carry low confidence (coverage-2.1)")
 def test_lighting_moves_lighter_hair_at_most_1_5_points() -> None:
     worst = max(abs(shift) for skin, hair in LIGHT_HAIR_OR_DARK_SKIN for v in range(3)
                 for shift in lighting_shifts(skin, hair, v).values())
@@ -375,6 +375,21 @@ def test_dense_hair_with_no_scalp_in_view_is_at_the_ceiling() -> None:
     assert result.coverage == 1.0
     assert result.note is not None and "no bare scalp" in result.note
     assert result.confidence < 0.3  # a statement about the view, not a measurement
+
+
+@pytest.mark.parametrize("skin", ["light", "medium"])
+def test_dense_black_hair_measured_against_its_sheen_is_not_reported(skin: str) -> None:
+    """Sheen on dense black strands can pass for a scalp colour seen in ~5 % of the frame.
+
+    Carried over the region, that colour calls far more of it scalp than it
+    was seen in (about 15 times): whatever the number, it is not evidence.
+    """
+    subject = make_subject(21, skin, "black", canvas_size=CANVAS, pattern="none")
+    dense = render_scalp(subject, VisitState(1.0, thickness=2.2, length=120, styling_seed=21))
+    result = coverage(dense.image, full(dense.image))
+    assert result.coverage == 1.0 or result.confidence < 0.3
+    if result.coverage < 0.9:
+        assert result.note is not None and "measured as scalp" in result.note
 
 
 def test_a_close_vote_on_which_colour_is_scalp_lowers_confidence() -> None:

@@ -13,8 +13,9 @@ STEADY = Spread(cut=0.0, pick=0.0)
 
 def conf(core: float = 20.0, margin: float = 5.0, scalp_share: float = 0.5,
          clipped: float = 0.0, dropped: bool = False, spread: Spread = STEADY,
-         bald: bool = False) -> tuple[float, str | None]:
-    return confidence_of(core, margin, scalp_share, clipped, dropped, spread, P, bald)
+         bald: bool = False, value: float = 0.5) -> tuple[float, str | None]:
+    return confidence_of(core, margin, scalp_share, clipped, dropped, spread, P, bald,
+                         value=value)
 
 
 def test_clear_separation_is_full_confidence() -> None:
@@ -45,3 +46,22 @@ def test_a_channel_left_out_widens_the_bars_and_says_so() -> None:
     value, note = conf(dropped=True)
     assert value == P.dropped_channel_confidence
     assert note is not None and "clipped" in note
+
+
+def test_scalp_measured_far_beyond_where_its_colour_was_seen_is_not_trusted() -> None:
+    """A scalp cluster of 4 % standing for 64 % scalp (16 times its area): sheen on hair."""
+    value, note = conf(scalp_share=0.04, value=0.36)
+    assert value == 0.0
+    assert note is not None and "measured as scalp" in note
+
+
+def test_a_little_scalp_standing_for_a_little_more_is_fine() -> None:
+    """4 % of scalp colour, 10 % scalp measured: thin gaps between dense strands."""
+    value, note = conf(scalp_share=0.04, value=0.9)
+    assert value == pytest.approx(0.3 + 0.7 * 0.04 / 0.08)  # only "little scalp in view"
+    assert note is None or "measured as scalp" not in note
+
+
+def test_a_bald_scalp_in_several_shades_is_not_affected() -> None:
+    """Each shade of a bald crown holds well over 8 % of the region."""
+    assert conf(scalp_share=0.15, value=0.01)[0] == 1.0
