@@ -178,6 +178,31 @@ def test_accuracy_survives_jpeg() -> None:
     assert abs(est - s.coverage) <= 0.03
 
 
+@pytest.mark.xfail(strict=True, reason="known limitation: JPEG at q85 fades 2-px grey strands "
+                   "into pale scalp; measured -11, -30, -41 points for the "
+                   "three visits; over all 45 base scalps MAE 4.4 raw, 8.7 at q95, 11.1 at q85 "
+                   "(benchmarks/bench_coverage.py --only scale; coverage-2.1)")
+def test_accuracy_survives_jpeg_grey_hair() -> None:
+    errors = [coverage(encode_jpeg(s.image, 85), full(s.image)).coverage - s.coverage
+              for s in (scalp("light", "grey", v) for v in range(len(VISITS)))]
+    assert 100.0 * float(np.mean(np.abs(errors))) <= 3.0
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known limitation: the method's pixel radii are tuned to "
+                   "strands about 2 working pixels wide; at 1920x1440 the 800-px working copy "
+                   "makes 2-px strands sub-pixel, as in a 12 MP photo of a whole crown; measured "
+                   "+8.8, +6.3, -0.9 points here, MAE 17 over all 45 base scalps "
+                   "(benchmarks/bench_coverage.py --only scale; coverage-2.1)")
+def test_accuracy_at_a_camera_like_size() -> None:
+    errors = []
+    for seed, pattern, density, thickness in VISITS:
+        subject = make_subject(seed, "light", "black", canvas_size=(1920, 1440), pattern=pattern)
+        s = render_scalp(subject, VisitState(density, thickness=thickness, styling_seed=seed))
+        errors.append(coverage(s.image, full(s.image)).coverage - s.coverage)
+    assert 100.0 * float(np.mean(np.abs(errors))) <= 3.0
+
+
 def test_photographed_scalp_with_warp_border() -> None:
     """A hand-held follow-up: pose, blur, noise, gamma, JPEG; border excluded by `valid`."""
     errors = []
