@@ -2,10 +2,10 @@
 
 Two kinds of evidence: how well hair and scalp separate at all (contrast of
 the strand cores, a clear vote on which colour is scalp, scalp in view and
-measured where its colour was seen, no lost colour), and how much the number moves under the method's own
-uncertain choices (`spread_of`). A bald scalp is a special case: with no
-strands in view, contrast and the vote between shades of one scalp say
-nothing about the number (`looks_bald`).
+measured where its colour was seen, no lost colour), and how much the number
+moves under the method's own uncertain choices (`spread_of`). A bald scalp
+is a special case: with no strands in view, contrast and the vote between
+shades of one scalp say nothing about the number (`looks_bald`).
 """
 
 from __future__ import annotations
