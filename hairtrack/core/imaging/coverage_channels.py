@@ -80,8 +80,9 @@ def shrink_mask(mask: Mask, factor: int, size: tuple[int, int]) -> Mask:
     """
     if factor == 1:
         return resize_mask(mask, size)
-    c = factor // 2
-    return np.ascontiguousarray(mask[c::factor, c::factor][:size[1], :size[0]])
+    # The centre row (column) of a block, or the last one of a photo thinner than a block.
+    cy, cx = min(factor // 2, mask.shape[0] - 1), min(factor // 2, mask.shape[1] - 1)
+    return np.ascontiguousarray(mask[cy::factor, cx::factor][:size[1], :size[0]])
 
 
 def grid_sample(values: NDArray[_T], mask: Mask, n: int) -> NDArray[_T]:

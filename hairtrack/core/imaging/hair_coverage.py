@@ -70,6 +70,8 @@ __all__ = [
     "transform_polygon",
 ]
 
+#: Fewer working pixels than this across, either way, and there is nothing to measure.
+MIN_WORK_SIDE = 16
 #: Bump whenever a change can move a coverage number; stored with every measurement.
 ALGORITHM_VERSION = "coverage-2.1"
 METHOD = "flat-scalp-ratio+local-scalp+skin-distance+half-way"
@@ -85,6 +87,7 @@ class CoverageParams:
     fit_side: int = 320  # px, at most: analysis copy, reduced from the working copy
     white_level: int = 250  # any channel at or above: clipped, colour lost
     max_clipped_channel: float = 0.03  # share of region: more and the channel is dropped
+    min_detail: float = 0.0015  # median relative texture below this: nothing to measure
     min_component: int = 3  # px at working size: smaller hair specks are skin texture
     fill_fraction: float = 3.0  # of the global floor: closed-in pixels this far off scalp are hair
     blob_max_area: int = 400  # px at working size: compact pieces smaller than this ...
@@ -140,6 +143,8 @@ def _check_inputs(image: BGRImage, roi: NDArray[np.uint8] | None,
                   valid: NDArray[np.bool_] | None) -> None:
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"image must be HxWx3 uint8 BGR, got {image.dtype} {image.shape}")
+    if image.size == 0:
+        raise ValueError(f"image is empty ({image.shape[1]}x{image.shape[0]} pixels)")
     for name, mask in (("roi", roi), ("valid", valid)):
         if mask is not None and mask.shape != image.shape[:2]:
             raise ValueError(f"{name} shape {mask.shape} differs from image {image.shape[:2]}")
@@ -171,6 +176,12 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
         return _empty(0, automatic, (h, w), "the region is empty (or entirely outside the photo)")
 
     work, factor = working_copy(image, p.work_side)
+    if min(work.shape[:2]) < MIN_WORK_SIDE:
+        # Strands and the scalp between them need a neighbourhood: a strip has none.
+        work_h, work_w = work.shape[:2]
+        return _empty(roi_pixels, automatic, (h, w), f"the photo is too small to measure "
+                      f"({work_w}x{work_h} at the working size, at least {MIN_WORK_SIDE} "
+                      "pixels each way are needed)")
     wsize = (work.shape[1], work.shape[0])
     region_w = shrink_mask(region, factor, wsize)
     channels = _trusted_channels(work, region_w, p)
@@ -187,6 +198,9 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
         return _empty(roi_pixels, automatic, (h, w), reason)
 
     clusters = cluster_region(small, use_s, p.model, channels)
+    if float(np.median(grid_sample(clusters.tex, use_s, 20_000))) < p.min_detail:
+        return _empty(roi_pixels, automatic, (h, w), "the region shows no detail (a blank or "
+                      "uniform image, a lens cap, or far out of focus)")
     if clusters.no_scalp_in_view(p.model):
         return _all_hair(region, roi_pixels, automatic)
     # The runner-up's fit only feeds the confidence: it runs on the other core.

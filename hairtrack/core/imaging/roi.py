@@ -22,6 +22,7 @@ Mask8 = NDArray[np.uint8]
 #: Default region: an ellipse centred in the frame, this fraction of the shorter side across.
 DEFAULT_RADIUS = 0.35
 _ANALYSIS_SIDE = 160
+_MIN_HEAD_SIDE = 8  # px of the sampled copy, each way, to look for a head at all
 _FIXED = 16  # sub-pixel precision of polygon filling (cv2 shift=4)
 _SAFE = 2.0**26  # larger coordinates, times _FIXED, come close to overflowing int32
 _ABSURD = 1e12  # no drawing or transform of a photo gives this: a damaged polygon
@@ -107,6 +108,9 @@ def head_mask(image: NDArray[np.uint8]) -> Mask8:
     step = max(1, max(h, w) // _ANALYSIS_SIDE)
     # Every step-th pixel after a light blur: a rough map needs no area average.
     small = np.ascontiguousarray(image[step // 2::step, step // 2::step])
+    if min(small.shape[:2]) < _MIN_HEAD_SIDE:
+        # A sliver or a thumbnail: too few pixels to tell head from background.
+        return np.full((h, w), 255, np.uint8)
     small = np.asarray(cv2.GaussianBlur(small, (3, 3), 0), np.uint8)
     sh, sw = small.shape[:2]
     lab = cv2.cvtColor(small, cv2.COLOR_BGR2Lab).reshape(-1, 3).astype(np.float32)

@@ -139,6 +139,24 @@ def test_bad_inputs_are_rejected() -> None:
         coverage(s.image, np.ones((10, 10), np.uint8))
     with pytest.raises(ValueError):
         coverage(s.image, valid=np.ones((10, 10), bool))
+    with pytest.raises(ValueError, match="empty"):
+        coverage(np.zeros((0, 0, 3), np.uint8))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 2), (1, 4000), (3000, 2)])
+def test_slivers_and_thumbnails_give_no_number(shape: tuple[int, int]) -> None:
+    """Too few pixels to measure: said in words, not an OpenCV assertion."""
+    image = np.random.default_rng(0).integers(0, 255, (*shape, 3), dtype=np.uint8)
+    for roi in (None, np.full(shape, 255, np.uint8)):
+        result = coverage(image, roi)
+        assert np.isnan(result.coverage) and result.note and "too small" in result.note
+
+
+@pytest.mark.parametrize("level", [0, 128])
+def test_a_featureless_image_is_not_taken_for_dense_hair(level: int) -> None:
+    """A lens cap or a blank frame: no strands and no scalp, so no number (was 100 %)."""
+    result = coverage(np.full((300, 400, 3), level, np.uint8))
+    assert np.isnan(result.coverage) and result.note and "no detail" in result.note
 
 
 def test_empty_region_gives_no_number() -> None:
