@@ -7,6 +7,7 @@ docs/cli.md before changing any of them.
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -122,7 +123,10 @@ def coverage_cmd(_library: Library | None, args: argparse.Namespace) -> int:
         print_json(result.to_json())
     else:
         note = f" ({result.note})" if result.note else ""
-        print(f"coverage {result.coverage:.1%} (confidence {result.confidence:.2f}){note}")
+        if math.isnan(result.coverage):
+            print(f"coverage not measured: {result.note or 'no reason given'}")
+        else:
+            print(f"coverage {result.coverage:.1%} (confidence {result.confidence:.2f}){note}")
     return 0
 
 

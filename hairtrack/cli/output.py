@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -15,8 +16,24 @@ class CommandError(Exception):
 
 
 def print_json(data: Any, stream: TextIO | None = None) -> None:
-    json.dump(data, stream or sys.stdout, indent=2, ensure_ascii=False, default=str)
+    """Strict JSON: a number that could not be measured (NaN, infinite) is printed as null.
+
+    Python would print NaN, which is not JSON: jq, JavaScript and most other
+    readers reject the whole document.
+    """
+    json.dump(_finite(data), stream or sys.stdout, indent=2, ensure_ascii=False, default=str,
+              allow_nan=False)
     (stream or sys.stdout).write("\n")
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(value) for value in data]
+    return data
 
 
 def progress_printer(stream: TextIO | None = None) -> Callable[[Progress], None] | None:

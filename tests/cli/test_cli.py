@@ -229,3 +229,36 @@ def test_a_reader_that_closes_the_pipe_early_is_not_an_error(run: Run, tmp_path:
     assert proc.wait(timeout=60) == 141, err
     assert err == ""
     assert len(run.json("patient", "list")) == 3
+
+
+# ---- imaging ----------------------------------------------------------------------------------
+
+def _strict_json(text: str) -> Any:
+    def no_constants(name: str) -> None:
+        raise AssertionError(f"not JSON: {name}")
+    return json.loads(text, parse_constant=no_constants)
+
+
+def test_coverage_json_keys_on_a_real_photo(run: Run) -> None:
+    code, out, err = run("coverage", str(SCALP / "test-001-top-down.jpg"), "--json",
+                         library=False)
+    assert code == 0, err
+    data = _strict_json(out)
+    assert set(data) == {"coverage", "confidence", "roi_pixels", "threshold", "method",
+                         "algorithm_version"}
+    assert 0.0 <= data["coverage"] <= 1.0
+
+
+def test_coverage_with_nothing_to_measure_prints_strict_json(run: Run, tmp_path: Path) -> None:
+    """A lens-cap photo: coverage and threshold are null (Python would print NaN, not JSON)."""
+    import cv2
+    import numpy as np
+
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.zeros((300, 400, 3), np.uint8))
+    code, out, err = run("coverage", str(blank), "--json", library=False)
+    assert code == 0, err
+    data = _strict_json(out)
+    assert data["coverage"] is None and data["threshold"] is None
+    code, out, _ = run("coverage", str(blank), library=False)
+    assert code == 0 and out.startswith("coverage not measured: ") and "no detail" in out
