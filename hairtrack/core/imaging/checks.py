@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from hairtrack.core.imaging.io import BGRImage
+from hairtrack.core.imaging.io import BGRImage, require_bgr
 
 #: Longest side of the copy every check is measured on.
 #: Stored with every measurement so old warnings stay explainable after thresholds change.
@@ -127,8 +127,9 @@ def capture_checks(image: BGRImage, reference: BGRImage | None = None, *,
     (linear light), `cast_delta_warm` (log R/B shift, > 0 warmer) and
     `cast_delta_green` (log G^2/RB shift); `overlap` when given.
     """
-    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"image must be HxWx3 uint8 BGR, got {image.dtype} {image.shape}")
+    require_bgr(image)
+    if reference is not None:
+        require_bgr(reference, "reference")
     small = _normalised(image)
     centre = _centre(small.shape)
     warnings: list[str] = []

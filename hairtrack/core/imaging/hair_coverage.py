@@ -57,7 +57,7 @@ from hairtrack.core.imaging.coverage_clusters import Clusters, cluster_region, i
 from hairtrack.core.imaging.coverage_confidence import confidence_of, looks_bald, spread_of
 from hairtrack.core.imaging.coverage_model import ModelParams, SkinModel, fit_skin_model
 from hairtrack.core.imaging.coverage_notes import NO_SCALP_NOTE
-from hairtrack.core.imaging.io import BGRImage
+from hairtrack.core.imaging.io import BGRImage, require_bgr
 from hairtrack.core.imaging.roi import default_roi, polygon_to_mask, transform_polygon
 
 __all__ = [
@@ -141,10 +141,7 @@ class CoverageResult:
 
 def _check_inputs(image: BGRImage, roi: NDArray[np.uint8] | None,
                   valid: NDArray[np.bool_] | None) -> None:
-    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"image must be HxWx3 uint8 BGR, got {image.dtype} {image.shape}")
-    if image.size == 0:
-        raise ValueError(f"image is empty ({image.shape[1]}x{image.shape[0]} pixels)")
+    require_bgr(image)
     for name, mask in (("roi", roi), ("valid", valid)):
         if mask is not None and mask.shape != image.shape[:2]:
             raise ValueError(f"{name} shape {mask.shape} differs from image {image.shape[:2]}")

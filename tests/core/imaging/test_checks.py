@@ -116,3 +116,10 @@ def test_json_record() -> None:
 def test_rejects_non_images() -> None:
     with pytest.raises(ValueError):
         capture_checks(np.zeros((10, 10), np.uint8))
+    with pytest.raises(ValueError, match="image is empty"):
+        capture_checks(np.zeros((0, 0, 3), np.uint8))
+    photo = np.full((40, 40, 3), 120, np.uint8)
+    with pytest.raises(ValueError, match="reference is empty"):
+        capture_checks(photo, np.zeros((0, 5, 3), np.uint8))
+    with pytest.raises(ValueError, match="reference must be"):
+        capture_checks(photo, np.zeros((40, 40), np.uint8))
