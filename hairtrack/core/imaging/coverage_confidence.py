@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from hairtrack.core.imaging.coverage_channels import grid_sample
 from hairtrack.core.imaging.coverage_classify import Classified
-from hairtrack.core.imaging.coverage_clusters import Clusters, interior_texture
+from hairtrack.core.imaging.coverage_clusters import Clusters
 from hairtrack.core.imaging.coverage_model import SkinModel
 
 if TYPE_CHECKING:
@@ -58,8 +57,8 @@ def spread_of(result: Classified, use: NDArray[np.bool_], model: SkinModel, clus
     return Spread(cut, pick)
 
 
-def looks_bald(value: float, clusters: Clusters, model: SkinModel, use: NDArray[np.bool_],
-                p: CoverageParams) -> bool:
+def looks_bald(value: float, clusters: Clusters, scalp_texture: float, region_texture: float,
+               p: CoverageParams) -> bool:
     """Little hair found, in a region as smooth as bare scalp, of a skin colour.
 
     Then there are no strands whose contrast or colour could be in doubt: the
@@ -68,15 +67,15 @@ def looks_bald(value: float, clusters: Clusters, model: SkinModel, use: NDArray[
     Hair too close to scalp in colour to be seen still roughens the region
     (strand edges), and dense grey or fair hair is not as red as skin
     (`bald_min_redness`: real scalps measure a* 10-20), so neither passes.
+    `scalp_texture` is the median texture inside what was taken as scalp,
+    `region_texture` that of the whole region.
     """
     if value > p.bald_max_coverage or not clusters.candidates:
         return False
     if clusters.candidates[0].lab[1] < p.bald_min_redness:
         return False  # grey or blond hair, or a strong colour cast: not clearly skin
-    scalp_texture = interior_texture(model.skin, clusters.tex)
     if not scalp_texture > 0:
         return False
-    region_texture = float(np.median(grid_sample(clusters.tex, use, 20_000)))
     return region_texture <= p.bald_texture_ratio * scalp_texture
 
 

@@ -55,7 +55,7 @@ from hairtrack.core.imaging.coverage_classify import (
 )
 from hairtrack.core.imaging.coverage_clusters import Clusters, cluster_region, interior_texture
 from hairtrack.core.imaging.coverage_confidence import confidence_of, looks_bald, spread_of
-from hairtrack.core.imaging.coverage_model import ModelParams, SkinModel, fit_skin_model
+from hairtrack.core.imaging.coverage_model import ModelParams, fit_skin_model
 from hairtrack.core.imaging.coverage_notes import NO_SCALP_NOTE
 from hairtrack.core.imaging.io import BGRImage, require_bgr
 from hairtrack.core.imaging.roi import default_roi, polygon_to_mask, transform_polygon
@@ -195,7 +195,8 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
         return _empty(roi_pixels, automatic, (h, w), reason)
 
     clusters = cluster_region(small, use_s, p.model, channels)
-    if float(np.median(grid_sample(clusters.tex, use_s, 20_000))) < p.min_detail:
+    region_texture = float(np.median(grid_sample(clusters.tex, use_s, 20_000)))
+    if region_texture < p.min_detail:
         return _empty(roi_pixels, automatic, (h, w), "the region shows no detail (a blank or "
                       "uniform image, a lens cap, or far out of focus)")
     if clusters.no_scalp_in_view(p.model):
@@ -222,8 +223,9 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
     alt_share = alternative.result().hair_share if alternative is not None else None
     spread = spread_of(result, use_w, model, clusters, p, alt_share)
     # A channel left out costs some confidence; colour is lost where the kept ones clip.
-    bald = looks_bald(value, clusters, model, use_s, p)
-    if not bald and _hair_measured_against_hair(value, clusters, model, p):
+    scalp_texture = interior_texture(model.skin, clusters.tex)
+    bald = looks_bald(value, clusters, scalp_texture, region_texture, p)
+    if not bald and _hair_measured_against_hair(value, clusters, scalp_texture, p):
         return _all_hair(region, roi_pixels, automatic)
     confidence, note = confidence_of(result.core, model.polarity_margin, model.scalp_share,
                                    float(white_w[region_w].mean()), channels != (0, 1, 2),
@@ -238,7 +240,7 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="coverage")
 
 
-def _hair_measured_against_hair(value: float, clusters: Clusters, model: SkinModel,
+def _hair_measured_against_hair(value: float, clusters: Clusters, scalp_texture: float,
                                  p: CoverageParams) -> bool:
     """Dense hair again, caught after the fact: one hair tone measured against another.
 
@@ -257,7 +259,7 @@ def _hair_measured_against_hair(value: float, clusters: Clusters, model: SkinMod
     best = clusters.candidates[0]
     if best.texture_ratio >= p.tone_max_texture or best.lab[1] >= p.tone_max_redness:
         return False
-    return interior_texture(model.skin, clusters.tex) >= p.tone_min_texture
+    return scalp_texture >= p.tone_min_texture
 
 
 def _all_hair(region: NDArray[np.bool_], roi_pixels: int, automatic: bool) -> CoverageResult:
