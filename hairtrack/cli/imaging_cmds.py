@@ -122,10 +122,10 @@ def coverage_cmd(_library: Library | None, args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_json())
     else:
-        note = f" ({result.note})" if result.note else ""
         if math.isnan(result.coverage):
             print(f"coverage not measured: {result.note or 'no reason given'}")
         else:
+            note = f" ({result.note})" if result.note else ""
             print(f"coverage {result.coverage:.1%} (confidence {result.confidence:.2f}){note}")
     return 0
 

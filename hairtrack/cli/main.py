@@ -9,6 +9,7 @@ Exit codes: 0 success, 1 failure or some input rejected, 2 usage error,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -83,10 +84,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 def _reader_went_away() -> int:
     """`hairtrack progress ... | head`: the reader closed the pipe; that is not an error.
 
@@ -94,11 +91,13 @@ def _reader_went_away() -> int:
     Standard output is pointed at the null device so the interpreter's final
     flush does not raise again, and the exit status is the shell's for SIGPIPE.
     """
-    import os
-
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass  # stdout is not a real file (an embedding host): nothing left to flush
     return 141
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
