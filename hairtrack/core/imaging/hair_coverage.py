@@ -222,11 +222,11 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
     value = float(np.count_nonzero(hair)) / roi_pixels
     alt_share = alternative.result().hair_share if alternative is not None else None
     spread = spread_of(result, use_w, model, clusters, p, alt_share)
-    # A channel left out costs some confidence; colour is lost where the kept ones clip.
     scalp_texture = interior_texture(model.skin, clusters.tex)
     bald = looks_bald(value, clusters, scalp_texture, region_texture, p)
     if not bald and _hair_measured_against_hair(value, clusters, scalp_texture, p):
         return _all_hair(region, roi_pixels, automatic)
+    # A channel left out costs some confidence; colour is lost where the kept ones clip.
     confidence, note = confidence_of(result.core, model.polarity_margin, model.scalp_share,
                                    float(white_w[region_w].mean()), channels != (0, 1, 2),
                                    spread, p, bald, value=value)
