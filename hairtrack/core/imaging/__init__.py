@@ -2,9 +2,11 @@
 
 The documented API for scripts and research::
 
-    from hairtrack.core.imaging import align, coverage
+    from hairtrack.core.imaging import align, choose_work_factor, coverage
     result = align(reference, moving)   # AlignmentResult: ok, matrix, model, quality, reason
     measured = coverage(image, roi)     # CoverageResult: coverage, confidence, roi_pixels, ...
+    # A series of one view: every visit at its baseline's working scale.
+    later = coverage(follow_up, roi, work_factor=choose_work_factor(baseline, roi))
 
 They live in `alignment` and `hair_coverage` and load on first use (PEP 562),
 so code that only decodes photos (the importer, the CLI's record commands)
@@ -21,6 +23,7 @@ _EXPORTS = {
     "align_files": "hairtrack.core.imaging.alignment",
     "AlignParams": "hairtrack.core.imaging.alignment",
     "AlignmentResult": "hairtrack.core.imaging.alignment",
+    "choose_work_factor": "hairtrack.core.imaging.hair_coverage",
     "coverage": "hairtrack.core.imaging.hair_coverage",
     "CoverageParams": "hairtrack.core.imaging.hair_coverage",
     "CoverageResult": "hairtrack.core.imaging.hair_coverage",

@@ -1,8 +1,8 @@
 """Pixel channels for coverage: working copy, skin background, texture.
 
-Coverage is decided on a reduced working copy (a scalp photo's hair is still
-several pixels wide there) because every step below is linear in pixel count
-and a 12 MP photo must be measured faster than it decodes. Everything here is
+Coverage is decided on a reduced working copy because every step below is
+linear in pixel count; it is reduced only as far as the hair strands stay as
+wide as the method was tuned on (`coverage_scale`). Everything here is
 a pure function of numpy arrays and is cheap at about a megapixel.
 """
 
@@ -32,12 +32,22 @@ def working_copy(image: NDArray[np.uint8], max_side: int) -> tuple[NDArray[np.ui
     """
     h, w = image.shape[:2]
     factor = max(1, -(-max(h, w) // max_side))
+    return reduce_by(image, factor), factor
+
+
+def reduce_by(image: NDArray[np.uint8], factor: int) -> NDArray[np.uint8]:
+    """`image` block-averaged by the whole `factor` (a partial last block is cropped)."""
     if factor == 1:
-        return image, 1
-    size = (max(1, w // factor), max(1, h // factor))
+        return image
+    h, w = image.shape[:2]
+    size = reduced_size(w, h, factor)
     crop = image[:size[1] * factor, :size[0] * factor]
-    small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-    return np.asarray(small, np.uint8), factor
+    return np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), np.uint8)
+
+
+def reduced_size(w: int, h: int, factor: int) -> tuple[int, int]:
+    """(width, height) of a `w` x `h` photo block-averaged by `factor` (as `reduce_by` makes it)."""
+    return max(1, w // factor), max(1, h // factor)
 
 
 def upscale_mask(mask: Mask, factor: int, shape: tuple[int, int]) -> Mask:

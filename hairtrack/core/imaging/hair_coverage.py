@@ -3,12 +3,15 @@
 Clinicians decide treatment from this number, so it is computed the same way
 on every photo and says how far it can be trusted:
 
-- The photo is reduced to a working copy (`CoverageParams.work_side`) and a
-  smaller analysis copy. The scalp model (which colour bare scalp has at each
-  spot, `coverage_model`) is fitted on the analysis copy; the per-pixel
-  threshold (`coverage_classify`) runs on the working copy; the hair mask is
-  scaled back to full size. Coverage is therefore defined at the working
-  resolution: compare photos measured with the same parameters.
+- The photo is reduced to a working copy and a smaller analysis copy. The
+  working copy is at most `CoverageParams.work_side` across unless its hair
+  strands would then be finer than those the method was tuned on; then it is
+  reduced less, up to `max_work_side` (`coverage_scale`). The scalp model
+  (which colour bare scalp has at each spot, `coverage_model`) is fitted on
+  the analysis copy; the per-pixel threshold (`coverage_classify`) runs on
+  the working copy; the hair mask is scaled back to full size. Coverage is
+  therefore defined at the working resolution: compare photos measured with
+  the same parameters.
 - Exposure and white balance cancel in the ratio to the local scalp colour
   (a channel clipped over most of the region is left out); gamma is damped,
   not cancelled (see `coverage_classify`). Shine on hair stays hair; scalp
@@ -41,6 +44,8 @@ from numpy.typing import NDArray
 from hairtrack.core.imaging.coverage_channels import (
     grid_sample,
     masked_blur,
+    reduce_by,
+    reduced_size,
     shrink_mask,
     upscale_field,
     upscale_mask,
@@ -57,6 +62,7 @@ from hairtrack.core.imaging.coverage_clusters import Clusters, cluster_region, i
 from hairtrack.core.imaging.coverage_confidence import confidence_of, looks_bald, spread_of
 from hairtrack.core.imaging.coverage_model import ModelParams, fit_skin_model
 from hairtrack.core.imaging.coverage_notes import NO_SCALP_NOTE
+from hairtrack.core.imaging.coverage_scale import factor_for, working_factor
 from hairtrack.core.imaging.io import BGRImage, require_bgr
 from hairtrack.core.imaging.roi import default_roi, polygon_to_mask, transform_polygon
 
@@ -64,6 +70,7 @@ __all__ = [
     "ALGORITHM_VERSION",
     "CoverageParams",
     "CoverageResult",
+    "choose_work_factor",
     "coverage",
     "default_roi",
     "polygon_to_mask",
@@ -73,7 +80,7 @@ __all__ = [
 #: Fewer working pixels than this across, either way, and there is nothing to measure.
 MIN_WORK_SIDE = 16
 #: Bump whenever a change can move a coverage number; stored with every measurement.
-ALGORITHM_VERSION = "coverage-2.1"
+ALGORITHM_VERSION = "coverage-2.2"
 METHOD = "flat-scalp-ratio+local-scalp+skin-distance+half-way"
 #: Below what a progress series reports: "no scalp in view" is not a measurement.
 NO_SCALP_CONFIDENCE = 0.25
@@ -83,8 +90,11 @@ NO_SCALP_CONFIDENCE = 0.25
 class CoverageParams:
     """Everything that shapes a coverage number; `as_dict()` is stored with it."""
 
-    work_side: int = 800  # px, at most: the photo is reduced by a whole factor
-    fit_side: int = 320  # px, at most: analysis copy, reduced from the working copy
+    work_side: int = 800  # px, at most: the photo is reduced by a whole factor ...
+    max_work_side: int = 2048  # ... or less, to at most this, while its strands would be ...
+    min_strand_scale: float = 0.9  # ... finer than this ridge scale (px; tuned photos: 0.8-1.3)
+    fit_side: int = 320  # px, at most: analysis copy, reduced from the working copy ...
+    fine_fit_factor: int = 2  # ... or by this, when the working copy was kept finer
     white_level: int = 250  # any channel at or above: clipped, colour lost
     max_clipped_channel: float = 0.03  # share of region: more and the channel is dropped
     min_detail: float = 0.0015  # median relative texture below this: nothing to measure
@@ -131,6 +141,7 @@ class CoverageResult:
     hair_mask: NDArray[np.bool_] = field(repr=False)  # full size, False outside the region
     roi_automatic: bool = False
     note: str | None = None
+    work_factor: int = 1  # the photo was block-averaged by this for the working copy
 
     def to_json(self) -> dict[str, Any]:
         """The stored record: numbers and provenance, never the mask."""
@@ -155,14 +166,19 @@ def _empty(roi_pixels: int, roi_automatic: bool, shape: tuple[int, int],
 
 def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
              params: CoverageParams | None = None,
-             valid: NDArray[np.bool_] | None = None) -> CoverageResult:
+             valid: NDArray[np.bool_] | None = None,
+             work_factor: int | None = None) -> CoverageResult:
     """Hair coverage of `image` inside `roi` (non-zero = inside; None = `default_roi`).
 
     `valid` marks pixels that show the photo (False for the black border an
-    alignment warp leaves); it is AND-ed with the region.
+    alignment warp leaves); it is AND-ed with the region. `work_factor`
+    fixes the working copy's reduction (None: chosen from this photo's
+    strands); a series passes its baseline's `choose_work_factor`.
     """
     p = params or CoverageParams()
     _check_inputs(image, roi, valid)
+    if work_factor is not None and work_factor < 1:
+        raise ValueError(f"work_factor must be 1 or more, not {work_factor}")
     h, w = image.shape[:2]
     automatic = roi is None
     region = (default_roi(image) if roi is None else roi) > 0
@@ -172,7 +188,9 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
     if roi_pixels == 0:
         return _empty(0, automatic, (h, w), "the region is empty (or entirely outside the photo)")
 
-    work, factor = working_copy(image, p.work_side)
+    coarse = factor_for(max(h, w), p.work_side)
+    factor = work_factor or _strand_factor(image, region, coarse, p)
+    work = reduce_by(image, factor)
     if min(work.shape[:2]) < MIN_WORK_SIDE:
         # Strands and the scalp between them need a neighbourhood: a strip has none.
         work_h, work_w = work.shape[:2]
@@ -185,7 +203,11 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
     work_c = work if channels == (0, 1, 2) else np.ascontiguousarray(work[:, :, list(channels)])
     white_w = _clipped(work_c, p.white_level)
     use_w = region_w & ~white_w
-    small, fit_factor = working_copy(work, p.fit_side)
+    if factor < coarse:  # strands kept at the tuned width: the analysis copy as tuned too
+        fit_factor = p.fine_fit_factor
+        small = reduce_by(work, fit_factor)
+    else:
+        small, fit_factor = working_copy(work, p.fit_side)
     ssize = (small.shape[1], small.shape[0])
     use_s = shrink_mask(use_w, fit_factor, ssize)
     use_s &= ~_clipped(np.ascontiguousarray(small[:, :, list(channels)]), p.white_level)
@@ -200,7 +222,7 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
         return _empty(roi_pixels, automatic, (h, w), "the region shows no detail (a blank or "
                       "uniform image, a lens cap, or far out of focus)")
     if clusters.no_scalp_in_view(p.model):
-        return _all_hair(region, roi_pixels, automatic)
+        return _all_hair(region, roi_pixels, automatic, factor)
     # The runner-up's fit only feeds the confidence: it runs on the other core.
     alternative = None
     if len(clusters.candidates) > 1 and clusters.margin < p.alt_margin:
@@ -225,13 +247,35 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
     scalp_texture = interior_texture(model.skin, clusters.tex)
     bald = looks_bald(value, clusters, scalp_texture, region_texture, p)
     if not bald and _hair_measured_against_hair(value, clusters, scalp_texture, p):
-        return _all_hair(region, roi_pixels, automatic)
+        return _all_hair(region, roi_pixels, automatic, factor)
     # A channel left out costs some confidence; colour is lost where the kept ones clip.
     confidence, note = confidence_of(result.core, model.polarity_margin, model.scalp_share,
                                    float(white_w[region_w].mean()), channels != (0, 1, 2),
                                    spread, p, bald, value=value)
     return CoverageResult(value, confidence, roi_pixels, float(result.threshold), METHOD,
-                          ALGORITHM_VERSION, hair, automatic, note)
+                          ALGORITHM_VERSION, hair, automatic, note, factor)
+
+
+def choose_work_factor(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
+                       params: CoverageParams | None = None) -> int:
+    """The reduction `coverage` would choose for `image` inside `roi` (see `coverage_scale`).
+
+    Coverage is defined at its working resolution, so the visits of one view
+    must share it: a follow-up aligned to its baseline shows the baseline's
+    strands at the baseline's scale, and is measured at the baseline's factor
+    even where its own photo (blurred, noisier, more hair) would read otherwise.
+    """
+    p = params or CoverageParams()
+    require_bgr(image)
+    region = (default_roi(image) if roi is None else roi) > 0
+    return _strand_factor(image, region, factor_for(max(image.shape[:2]), p.work_side), p)
+
+
+def _strand_factor(image: BGRImage, region: NDArray[np.bool_], coarse: int,
+                   p: CoverageParams) -> int:
+    h, w = image.shape[:2]
+    return working_factor(image, shrink_mask(region, coarse, reduced_size(w, h, coarse)), coarse,
+                          factor_for(max(h, w), p.max_work_side), p.min_strand_scale)
 
 
 @functools.cache
@@ -262,7 +306,8 @@ def _hair_measured_against_hair(value: float, clusters: Clusters, scalp_texture:
     return scalp_texture >= p.tone_min_texture
 
 
-def _all_hair(region: NDArray[np.bool_], roi_pixels: int, automatic: bool) -> CoverageResult:
+def _all_hair(region: NDArray[np.bool_], roi_pixels: int, automatic: bool,
+              factor: int) -> CoverageResult:
     """Dense hair fills the region and no bare scalp is seen: coverage is at its ceiling.
 
     That is a statement about the view, not a measurement against scalp: with
@@ -272,7 +317,7 @@ def _all_hair(region: NDArray[np.bool_], roi_pixels: int, automatic: bool) -> Co
     the confidence stays below what a progress series reports as a number.
     """
     return CoverageResult(1.0, NO_SCALP_CONFIDENCE, roi_pixels, math.nan, METHOD,
-                          ALGORITHM_VERSION, region.copy(), automatic, NO_SCALP_NOTE)
+                          ALGORITHM_VERSION, region.copy(), automatic, NO_SCALP_NOTE, factor)
 
 
 def _trusted_channels(work: BGRImage, region: NDArray[np.bool_],

@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import cv2
 import numpy as np
@@ -26,7 +26,7 @@ from hairtrack.core.imaging.alignment import AlignmentResult, AlignParams, align
 from hairtrack.core.imaging.checks import ALGORITHM_VERSION as CHECKS_VERSION
 from hairtrack.core.imaging.checks import capture_checks
 from hairtrack.core.imaging.hair_coverage import ALGORITHM_VERSION as COVERAGE_VERSION
-from hairtrack.core.imaging.hair_coverage import CoverageParams, coverage
+from hairtrack.core.imaging.hair_coverage import CoverageParams, choose_work_factor, coverage
 from hairtrack.core.imaging.landmarks import transform_from_landmarks
 from hairtrack.core.imaging.roi import default_roi, polygon_to_mask
 from hairtrack.core.imaging.transforms import (
@@ -147,14 +147,14 @@ def analyse_photo(job: PhotoJob, key: str) -> PhotoOutcome:
 
 def _analyse(job: PhotoJob, key: str) -> PhotoOutcome:
     ref, ref_scale = _baselines.get(job.baseline_path)
-    roi, roi_automatic = _region_mask(job, ref, ref_scale)
+    region = _region(job, ref, ref_scale)
     if job.is_baseline:
         image, valid = ref, np.ones(ref.shape[:2], dtype=bool)
         identity = np.eye(3).tolist()
         quality = {"score": 1.0, "inliers": 0, "inlier_ratio": 1.0,
                    "reprojection_rmse_px": 0.0, "overlap": 1.0}
         check = capture_checks(ref)
-        return _measure(job, key, image, valid, roi, roi_automatic, "baseline", identity,
+        return _measure(job, key, image, valid, region, "baseline", identity,
                         quality, check.warnings, check.metrics)
     moving, mov_scale = io.read_reduced(job.photo_path, WORK_SIDE)
     result = _align(job, ref, ref_scale, moving, mov_scale)
@@ -164,12 +164,12 @@ def _analyse(job: PhotoJob, key: str) -> PhotoOutcome:
     if not result.ok or result.matrix is None:
         warnings = (f"not aligned to the baseline: {result.reason}", *check.warnings)
         return PhotoOutcome(key, aligned=False, model=result.model, quality=quality,
-                            reason=result.reason, roi_automatic=roi_automatic,
+                            reason=result.reason, roi_automatic=region.automatic,
                             warnings=warnings, metrics=dict(check.metrics))
     work_matrix = result.matrix  # working frames: moving copy -> baseline copy
     full = rescale_matrix(work_matrix, (mov_scale, mov_scale), (ref_scale, ref_scale))
     image, valid = warp_to_reference(moving, work_matrix, ref.shape)
-    return _measure(job, key, image, valid, roi, roi_automatic, result.model,
+    return _measure(job, key, image, valid, region, result.model,
                     full.tolist(), quality, check.warnings, check.metrics, result.reason)
 
 
@@ -195,7 +195,7 @@ def analyse_photo_via(job: PhotoJob, key: str, link: ChainLink,
     full = full / full[2, 2]
     work_matrix = rescale_matrix(full, (1.0 / mov_scale, 1.0 / mov_scale),
                                  (1.0 / ref_scale, 1.0 / ref_scale))
-    roi, roi_automatic = _region_mask(job, ref, ref_scale)
+    region = _region(job, ref, ref_scale)
     check = capture_checks(moving, reference=ref)
     image, valid = warp_to_reference(moving, work_matrix, ref.shape)
     quality = step.to_json()["quality"]
@@ -203,16 +203,25 @@ def analyse_photo_via(job: PhotoJob, key: str, link: ChainLink,
                                           (ref.shape[1], ref.shape[0]))
     note = (f"aligned through the photo of {link.label}: too little detail in common with "
             "the baseline for a direct match")
-    outcome = _measure(job, key, image, valid, roi, roi_automatic, "chained", full.tolist(),
+    outcome = _measure(job, key, image, valid, region, "chained", full.tolist(),
                        quality, (note, *check.warnings), check.metrics)
     return replace(outcome, via_photo_id=link.photo_id)
 
 
-def _region_mask(job: PhotoJob, ref: NDArray[np.uint8],
-                 ref_scale: float) -> tuple[NDArray[np.uint8], bool]:
+class _Region(NamedTuple):
+    """Where coverage is measured in the baseline's frame, and at which working scale."""
+
+    mask: NDArray[np.uint8]
+    automatic: bool
+    work_factor: int  # chosen on the baseline: every visit of the view is measured alike
+
+
+def _region(job: PhotoJob, ref: NDArray[np.uint8], ref_scale: float) -> _Region:
     if job.region is None:
-        return default_roi(ref), True
-    return polygon_to_mask(_to_work(job.region, ref_scale), ref.shape[:2]), False
+        mask, automatic = default_roi(ref), True
+    else:
+        mask, automatic = polygon_to_mask(_to_work(job.region, ref_scale), ref.shape[:2]), False
+    return _Region(mask, automatic, choose_work_factor(ref, mask, params=_COVERAGE_PARAMS))
 
 
 def _align(job: PhotoJob, ref: NDArray[np.uint8], ref_scale: float,
@@ -232,10 +241,11 @@ def _to_work(points: Points, scale: float) -> list[tuple[float, float]]:
 
 
 def _measure(job: PhotoJob, key: str, image: NDArray[np.uint8], valid: NDArray[np.bool_],
-             roi: NDArray[np.uint8], roi_automatic: bool, model: str,
+             region: _Region, model: str,
              matrix: list[list[float]], quality: dict[str, Any], warnings: tuple[str, ...],
              metrics: dict[str, float], reason: str | None = None) -> PhotoOutcome:
-    result = coverage(image, roi, valid=valid, params=_COVERAGE_PARAMS)
+    result = coverage(image, region.mask, valid=valid, params=_COVERAGE_PARAMS,
+                      work_factor=region.work_factor)
     notes = list(warnings)
     if result.note:
         notes.append(result.note)
@@ -243,7 +253,7 @@ def _measure(job: PhotoJob, key: str, image: NDArray[np.uint8], valid: NDArray[n
     return PhotoOutcome(
         key, aligned=True, model=model, matrix=matrix, quality=quality, reason=reason,
         coverage=result.coverage, confidence=result.confidence, threshold=result.threshold,
-        roi_pixels=result.roi_pixels, roi_automatic=roi_automatic, warnings=tuple(notes),
+        roi_pixels=result.roi_pixels, roi_automatic=region.automatic, warnings=tuple(notes),
         metrics=dict(metrics))
 
 

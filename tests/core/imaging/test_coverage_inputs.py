@@ -14,6 +14,7 @@ from hairtrack.core.imaging.hair_coverage import (
     ALGORITHM_VERSION,
     CoverageParams,
     CoverageResult,
+    choose_work_factor,
     coverage,
 )
 from hairtrack.core.imaging.synth import SynthScalp, VisitState, make_subject, render_scalp
@@ -83,6 +84,19 @@ def test_bad_inputs_are_rejected() -> None:
         coverage(s.image, valid=np.ones((10, 10), bool))
     with pytest.raises(ValueError, match="empty"):
         coverage(np.zeros((0, 0, 3), np.uint8))
+    with pytest.raises(ValueError, match="work_factor"):
+        coverage(s.image, work_factor=0)
+
+
+def test_a_series_can_fix_the_working_scale() -> None:
+    """`choose_work_factor` is the choice `coverage` makes; a given factor is used as given."""
+    s = ordinary_scalp()
+    big = np.ascontiguousarray(np.tile(s.image, (2, 2, 1)))  # 1280x960: strands still ~2 px
+    chosen = choose_work_factor(big)
+    assert chosen == coverage(big).work_factor == 1
+    forced = coverage(big, work_factor=2)
+    assert forced.work_factor == 2
+    assert forced.hair_mask.shape == big.shape[:2]
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (2, 2), (1, 4000), (3000, 2)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,7 +71,10 @@ def test_crown_coverage_rises_and_donor_area_stays(analysed: tuple[Library, int]
     first, last = vertex.points[0], vertex.points[-1]
     assert last.coverage - first.coverage > 0.08
     assert last.significant is True
-    assert abs(donor.points[-1].coverage - donor.points[0].coverage) < 0.05
+    # The donor area does not change: no visit may be reported as a change there. The
+    # measured drift (2-5 points over four captures) is capture blur and noise.
+    assert [p.significant for p in donor.points[1:]] == [False] * 3
+    assert abs(donor.points[-1].coverage - donor.points[0].coverage) < 0.06
 
 
 def test_rerun_with_nothing_changed_does_no_image_work(
@@ -90,6 +94,33 @@ def test_lost_cache_files_are_rebuilt(analysed: tuple[Library, int]) -> None:
     shutil.rmtree(library.cache_dir / "masks")
     report = run_task(analysis.analyze_patient(library, patient_id))
     assert len(report.analysed) == 8
+
+
+def test_every_visit_of_a_view_is_measured_at_its_baselines_scale(
+        analysed: tuple[Library, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Coverage depends on the working scale: a series must not mix scales between visits."""
+    library, patient_id = analysed
+    used: dict[Path, set[int | None]] = {}
+    measure, coverage = analysis_work._measure, analysis_work.coverage
+
+    def measure_spy(job: analysis_work.PhotoJob, *args: Any, **kwargs: Any) -> Any:
+        used.setdefault(job.baseline_path, set()).add(args[3].work_factor)  # the region
+        return measure(job, *args, **kwargs)
+
+    def coverage_spy(*args: Any, **kwargs: Any) -> Any:
+        result = coverage(*args, **kwargs)
+        assert result.work_factor == kwargs["work_factor"]
+        return result
+
+    monkeypatch.setattr(analysis_work, "_measure", measure_spy)
+    monkeypatch.setattr(analysis_work, "coverage", coverage_spy)
+    shutil.rmtree(library.cache_dir / "masks")
+    assert len(run_task(analysis.analyze_patient(library, patient_id)).analysed) == 8
+    assert len(used) == 2  # two views, each with its baseline
+    for baseline_path, factors in used.items():
+        baseline = analysis_work.io.read_reduced(baseline_path, analysis_work.WORK_SIDE)[0]
+        assert factors == {analysis_work.choose_work_factor(
+            baseline, analysis_work.default_roi(baseline), params=analysis_work._COVERAGE_PARAMS)}
 
 
 def test_drawn_region_remeasures_only_its_view(analysed: tuple[Library, int]) -> None:
