@@ -3,7 +3,7 @@
     python benchmarks/bench_coverage.py              # speed + accuracy (a few minutes)
     python benchmarks/bench_coverage.py --only speed
     python benchmarks/bench_coverage.py --only accuracy --quick
-    python benchmarks/bench_coverage.py --only scale    # larger canvas, JPEG re-encoding
+    python benchmarks/bench_coverage.py --only scale    # other sizes, JPEG re-encoding
 
 Speed: 12-megapixel (4000x3000) JPEG q90 files made from real photos and from a
 synthetic scalp (upscaled, with sensor-like noise so they compress and decode like
@@ -201,31 +201,46 @@ def accuracy(quick: bool) -> None:
 
 
 def scale_and_jpeg(quick: bool) -> None:
-    """The same scalps at a camera-like size and re-encoded as JPEG: known weak spots.
+    """The same scalps at a camera-like size, magnified, and re-encoded as JPEG.
 
     Strands are drawn about 2 px wide at any canvas size. At 640x480 the
-    working copy is the photo itself; at 1920x1440 it is a third of it, so
-    strands are sub-pixel there, as in a 12 MP photo of a whole crown.
+    working copy is the photo itself. At 1920x1440 the strands are as fine as
+    in a 12 MP photo of a whole crown: the default 800-px working copy would
+    make them sub-pixel, so coverage keeps a finer copy (`coverage_scale`);
+    the row with that choice switched off is the baseline, measured in the
+    same run. Magnified 3x (a close-up: wide strands), the photo should be
+    reduced as usual. "factors" counts the working-copy reductions chosen.
     """
     combos = COMBOS[::3] if quick else COMBOS
-    print("\nScale and JPEG: the synthetic scalps above at two sizes, raw and re-encoded")
-    print(f"{'case':22s} {'MAE':>5s} {'bias':>6s} {'confident':>9s} {'conf wrong':>10s}")
-    cases: list[tuple[str, tuple[int, int], int | None]] = [
-        ("640x480 raw", (640, 480), None), ("640x480 JPEG q95", (640, 480), 95),
-        ("640x480 JPEG q85", (640, 480), 85), ("1920x1440 raw", (1920, 1440), None)]
-    for label, size, quality in cases:
-        errs, confs = [], []
+    fixed = CoverageParams(max_work_side=CoverageParams().work_side)
+    print("\nScale and JPEG: the synthetic scalps above at other sizes, raw and re-encoded")
+    print(f"{'case':38s} {'MAE':>5s} {'bias':>6s} {'confident':>9s} {'conf wrong':>10s}  factors")
+    cases: list[tuple[str, tuple[int, int], int | None, int, CoverageParams | None]] = [
+        ("640x480 raw", (640, 480), None, 1, None),
+        ("640x480 JPEG q95", (640, 480), 95, 1, None),
+        ("640x480 JPEG q85", (640, 480), 85, 1, None),
+        ("640x480 magnified 3x (close-up)", (640, 480), None, 3, None),
+        ("1920x1440 raw, fixed 800-px copy", (1920, 1440), None, 1, fixed),
+        ("1920x1440 raw", (1920, 1440), None, 1, None),
+        ("1920x1440 JPEG q90, fixed 800-px copy", (1920, 1440), 90, 1, fixed),
+        ("1920x1440 JPEG q90", (1920, 1440), 90, 1, None)]
+    for label, size, quality, magnify, params in cases:
+        errs, confs, factors = [], [], []
         for skin, hair in combos:
             for seed, pattern, density, thick in VISITS:
                 subject = make_subject(seed, skin, hair, canvas_size=size, pattern=pattern)
                 s = render_scalp(subject, VisitState(density, thickness=thick, styling_seed=seed))
-                image = s.image if quality is None else encode_jpeg(s.image, quality)
-                r = coverage(image, np.full(image.shape[:2], 255, np.uint8))
+                image = s.image if magnify == 1 else cv2.resize(
+                    s.image, None, fx=magnify, fy=magnify, interpolation=cv2.INTER_CUBIC)
+                image = image if quality is None else encode_jpeg(image, quality)
+                r = coverage(image, np.full(image.shape[:2], 255, np.uint8), params=params)
                 errs.append(100.0 * (r.coverage - s.coverage))
                 confs.append(r.confidence)
+                factors.append(r.work_factor)
         e, c = np.array(errs), np.array(confs)
-        print(f"{label:22s} {np.abs(e).mean():5.1f} {e.mean():+6.1f} {int((c >= 0.3).sum()):5d}/"
-              f"{len(c):<3d} {int(((c >= 0.3) & (np.abs(e) > 3)).sum()):10d}")
+        counts = ", ".join(f"{f}: {factors.count(f)}" for f in sorted(set(factors)))
+        print(f"{label:38s} {np.abs(e).mean():5.1f} {e.mean():+6.1f} {int((c >= 0.3).sum()):5d}/"
+              f"{len(c):<3d} {int(((c >= 0.3) & (np.abs(e) > 3)).sum()):10d}  {counts}")
 
 
 def main() -> None:
