@@ -66,7 +66,8 @@ def _working_copy(used: Sequence[Measurement]) -> str:
     """The sizes the stored parameters say were used (they can change between versions).
 
     The analysis reads each photo reduced to `work_side`; coverage then block-averages
-    that by a whole factor to at most its own `work_side`.
+    that by a whole factor to at most its own `work_side`, or (from coverage-2.2,
+    which stores `max_work_side`) by less where the strands would become too fine.
     """
     for m in used:
         photo_side = m.parameters.get("work_side")
@@ -74,6 +75,13 @@ def _working_copy(used: Sequence[Measurement]) -> str:
         cov_side = cov.get("work_side") if isinstance(cov, dict) else None
         if isinstance(photo_side, int) and isinstance(cov_side, int) and cov_side > 0:
             side = photo_side // -(-photo_side // cov_side)
-            return (f"a copy of each photo reduced to at most {photo_side} pixels on its "
+            text = (f"a copy of each photo reduced to at most {photo_side} pixels on its "
                     f"longest side and block-averaged to a working copy of at most {side} pixels")
+            fine_side = cov.get("max_work_side") if isinstance(cov, dict) else None
+            if isinstance(fine_side, int) and fine_side > side:
+                fine = photo_side // -(-photo_side // fine_side)
+                if fine > side:
+                    text += (f" (up to {fine} pixels where hair strands would otherwise be "
+                             "narrower than those the method was validated on)")
+            return text
     return "a reduced working copy"

@@ -128,3 +128,5 @@ def test_methods_name_the_sizes_the_analysis_used(analysed_library: tuple[Librar
     side = WORK_SIDE // -(-WORK_SIDE // CoverageParams().work_side)
     assert f"reduced to at most {WORK_SIDE} pixels" in data.methods
     assert f"working copy of at most {side} pixels" in data.methods
+    fine = WORK_SIDE // -(-WORK_SIDE // CoverageParams().max_work_side)
+    assert f"(up to {fine} pixels where hair strands" in data.methods
