@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from hairtrack.core.imaging.hair_coverage import CoverageParams, coverage  # noqa: E402
 from hairtrack.core.imaging.synth import (  # noqa: E402
     VisitState,
+    add_noise,
     apply_lighting,
     encode_jpeg,
     make_subject,
@@ -201,7 +202,7 @@ def accuracy(quick: bool) -> None:
 
 
 def scale_and_jpeg(quick: bool) -> None:
-    """The same scalps at a camera-like size, magnified, and re-encoded as JPEG.
+    """The same scalps at a camera-like size, magnified, noisier and re-encoded as JPEG.
 
     Strands are drawn about 2 px wide at any canvas size. At 640x480 the
     working copy is the photo itself. At 1920x1440 the strands are as fine as
@@ -215,16 +216,18 @@ def scale_and_jpeg(quick: bool) -> None:
     fixed = CoverageParams(max_work_side=CoverageParams().work_side)
     print("\nScale and JPEG: the synthetic scalps above at other sizes, raw and re-encoded")
     print(f"{'case':38s} {'MAE':>5s} {'bias':>6s} {'confident':>9s} {'conf wrong':>10s}  factors")
-    cases: list[tuple[str, tuple[int, int], int | None, int, CoverageParams | None]] = [
-        ("640x480 raw", (640, 480), None, 1, None),
-        ("640x480 JPEG q95", (640, 480), 95, 1, None),
-        ("640x480 JPEG q85", (640, 480), 85, 1, None),
-        ("640x480 magnified 3x (close-up)", (640, 480), None, 3, None),
-        ("1920x1440 raw, fixed 800-px copy", (1920, 1440), None, 1, fixed),
-        ("1920x1440 raw", (1920, 1440), None, 1, None),
-        ("1920x1440 JPEG q90, fixed 800-px copy", (1920, 1440), 90, 1, fixed),
-        ("1920x1440 JPEG q90", (1920, 1440), 90, 1, None)]
-    for label, size, quality, magnify, params in cases:
+    cases: list[tuple[str, tuple[int, int], int | None, int, float, CoverageParams | None]] = [
+        ("640x480 raw", (640, 480), None, 1, 0.0, None),
+        ("640x480 JPEG q95", (640, 480), 95, 1, 0.0, None),
+        ("640x480 JPEG q85", (640, 480), 85, 1, 0.0, None),
+        ("640x480 noise 2 levels", (640, 480), None, 1, 2.0, None),
+        ("640x480 noise 4 levels", (640, 480), None, 1, 4.0, None),
+        ("640x480 magnified 3x (close-up)", (640, 480), None, 3, 0.0, None),
+        ("1920x1440 raw, fixed 800-px copy", (1920, 1440), None, 1, 0.0, fixed),
+        ("1920x1440 raw", (1920, 1440), None, 1, 0.0, None),
+        ("1920x1440 JPEG q90, fixed 800-px copy", (1920, 1440), 90, 1, 0.0, fixed),
+        ("1920x1440 JPEG q90", (1920, 1440), 90, 1, 0.0, None)]
+    for label, size, quality, magnify, noise, params in cases:
         errs, confs, factors = [], [], []
         for skin, hair in combos:
             for seed, pattern, density, thick in VISITS:
@@ -232,6 +235,7 @@ def scale_and_jpeg(quick: bool) -> None:
                 s = render_scalp(subject, VisitState(density, thickness=thick, styling_seed=seed))
                 image = s.image if magnify == 1 else cv2.resize(
                     s.image, None, fx=magnify, fy=magnify, interpolation=cv2.INTER_CUBIC)
+                image = image if noise == 0.0 else add_noise(image, noise, seed=seed)
                 image = image if quality is None else encode_jpeg(image, quality)
                 r = coverage(image, np.full(image.shape[:2], 255, np.uint8), params=params)
                 errs.append(100.0 * (r.coverage - s.coverage))
@@ -241,6 +245,47 @@ def scale_and_jpeg(quick: bool) -> None:
         counts = ", ".join(f"{f}: {factors.count(f)}" for f in sorted(set(factors)))
         print(f"{label:38s} {np.abs(e).mean():5.1f} {e.mean():+6.1f} {int((c >= 0.3).sum()):5d}/"
               f"{len(c):<3d} {int(((c >= 0.3) & (np.abs(e) > 3)).sum()):10d}  {counts}")
+
+
+RECAPTURE: dict[str, Callable[[Image], Image]] = {
+    "JPEG q85": lambda im: encode_jpeg(im, 85),
+    "JPEG q70": lambda im: encode_jpeg(im, 70),
+    "noise 4 levels": lambda im: add_noise(im, 4.0, seed=1),
+    "blur 1 px": lambda im: np.asarray(cv2.GaussianBlur(im, (0, 0), 1.0), np.uint8),
+    "3x larger": lambda im: np.asarray(
+        cv2.resize(im, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC), np.uint8),
+}
+
+
+def real_recaptured(quick: bool) -> None:
+    """The real photos re-encoded, noisier, softer and larger: how far each number moves.
+
+    They have no exact masks, so the table gives the move from the photo as
+    stored (a JPEG already) and the Spearman rho against the published level
+    after the change; "3x larger" checks that a photo of wide strands keeps
+    the usual reduction ("factors" counts the working-copy reductions).
+    """
+    rows = list(csv.DictReader((PHOTOS / "labels.csv").open()))[::4 if quick else 1]
+    images = [cv2.imread(str(PHOTOS / row["file"])) for row in rows]
+    levels = np.array([int(row["hair_loss_level"]) for row in rows], float)
+    base = [coverage(im, disc(im.shape)) for im in images]
+    print(f"\nReal photos recaptured ({len(rows)}, central disc): move from the stored photo, "
+          "points")
+    print(f"{'change':16s} {'Spearman':>8s} {'median':>7s} {'mean':>6s} {'>10':>4s} "
+          f"{'both confident >10':>19s}  factors")
+    for label, change in RECAPTURE.items():
+        moves, confident_far, values, factors = [], 0, [], []
+        for im, b in zip(images, base, strict=True):
+            changed = change(im)
+            r = coverage(changed, disc(changed.shape))
+            values.append(r.coverage)
+            factors.append(r.work_factor)
+            moves.append(100.0 * abs(r.coverage - b.coverage))
+            confident_far += min(r.confidence, b.confidence) >= 0.3 and moves[-1] > 10
+        m = np.array(moves)
+        counts = ", ".join(f"{f}: {factors.count(f)}" for f in sorted(set(factors)))
+        print(f"{label:16s} {spearman(levels, np.array(values)):+8.2f} {np.median(m):7.1f} "
+              f"{m.mean():6.1f} {int((m > 10).sum()):4d} {confident_far:19d}  {counts}")
 
 
 def main() -> None:
@@ -255,6 +300,7 @@ def main() -> None:
         accuracy(args.quick)
     if args.only in (None, "accuracy", "scale"):
         scale_and_jpeg(args.quick)
+        real_recaptured(args.quick)
 
 
 if __name__ == "__main__":
