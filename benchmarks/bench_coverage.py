@@ -25,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,6 +66,22 @@ def camera_like(image: Image, size: tuple[int, int], seed: int) -> Image:
     return np.clip(big + noise, 0, 255).astype(np.uint8)
 
 
+def peak_growth_mb(image: Image, roi: Image, params: CoverageParams | None = None) -> float:
+    """Peak memory coverage allocates above what the caller holds, in MB.
+
+    tracemalloc sees NumPy's allocations, which include every array OpenCV
+    returns; OpenCV's internal scratch buffers are not counted.
+    """
+    tracemalloc.start()
+    try:
+        held = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        coverage(image, roi, params=params)
+        return (tracemalloc.get_traced_memory()[1] - held) / 2**20
+    finally:
+        tracemalloc.stop()
+
+
 def disc(shape: tuple[int, ...], radius: float = 0.35) -> Image:
     h, w = int(shape[0]), int(shape[1])
     mask = np.zeros((h, w), np.uint8)
@@ -78,9 +95,12 @@ def speed(repeat: int) -> None:
         sources.append((f"real {name[:8]}", cv2.imread(str(PHOTOS / name))))
     subject = make_subject(7, "light", "dark", canvas_size=(2000, 1500))
     sources.append(("synthetic scalp", render_scalp(subject, VisitState(0.5)).image))
-    print(f"\nSpeed, 4000x3000 JPEG q90 (median of {repeat} runs)")
+    fixed = CoverageParams(max_work_side=CoverageParams().work_side)
+    print(f"\nSpeed, 4000x3000 JPEG q90 (median of {repeat} runs); 'fixed 800': the working "
+          "copy fixed at 800 px (coverage-2.1); memory: peak MB that coverage allocates")
     print(f"{'image':22s} {'file MB':>7s} {'decode ms':>10s} {'coverage ms':>12s} "
-          f"{'ratio':>6s} {'default-ROI ms':>15s} {'ratio':>6s}")
+          f"{'ratio':>6s} {'default-ROI ms':>15s} {'ratio':>6s} {'factor':>6s} "
+          f"{'fixed 800 ms':>12s} {'memory':>7s} {'fixed':>6s}")
     ratios = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, (label, src) in enumerate(sources):
@@ -92,9 +112,13 @@ def speed(repeat: int) -> None:
             roi = disc(image.shape)
             drawn = median_ms(lambda im=image, r=roi: coverage(im, r), repeat)
             auto = median_ms(lambda im=image: coverage(im), repeat)
+            base = median_ms(lambda im=image, r=roi: coverage(im, r, params=fixed), repeat)
+            factor = coverage(image, roi).work_factor
             ratios.append(drawn / decode)
             print(f"{label:22s} {path.stat().st_size / 2**20:7.1f} {decode:10.1f} {drawn:12.1f} "
-                  f"{drawn / decode:6.2f} {auto:15.1f} {auto / decode:6.2f}")
+                  f"{drawn / decode:6.2f} {auto:15.1f} {auto / decode:6.2f} {factor:6d} "
+                  f"{base:12.1f} {peak_growth_mb(image, roi):7.0f} "
+                  f"{peak_growth_mb(image, roi, fixed):6.0f}")
     print(f"median ratio coverage/decode: {statistics.median(ratios):.2f} (target <= 1.00)")
     small = cv2.imread(str(PHOTOS / "test-001-top-down.jpg"))
     t = median_ms(lambda: coverage(small, disc(small.shape)), repeat)
