@@ -159,9 +159,9 @@ def _check_inputs(image: BGRImage, roi: NDArray[np.uint8] | None,
 
 
 def _empty(roi_pixels: int, roi_automatic: bool, shape: tuple[int, int],
-           note: str) -> CoverageResult:
+           note: str, factor: int = 1) -> CoverageResult:
     return CoverageResult(math.nan, 0.0, roi_pixels, math.nan, METHOD, ALGORITHM_VERSION,
-                          np.zeros(shape, bool), roi_automatic, note)
+                          np.zeros(shape, bool), roi_automatic, note, factor)
 
 
 def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
@@ -196,7 +196,7 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
         work_h, work_w = work.shape[:2]
         return _empty(roi_pixels, automatic, (h, w), f"the photo is too small to measure "
                       f"({work_w}x{work_h} at the working size, at least {MIN_WORK_SIDE} "
-                      "pixels each way are needed)")
+                      "pixels each way are needed)", factor)
     wsize = (work.shape[1], work.shape[0])
     region_w = shrink_mask(region, factor, wsize)
     channels = _trusted_channels(work, region_w, p)
@@ -214,13 +214,13 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
     if int(use_s.sum()) < 200 or int(use_w.sum()) < 400:
         reason = ("the region is mostly clipped highlights" if int(region_w.sum()) >= 400
                   else "the region is too small to measure")
-        return _empty(roi_pixels, automatic, (h, w), reason)
+        return _empty(roi_pixels, automatic, (h, w), reason, factor)
 
     clusters = cluster_region(small, use_s, p.model, channels)
     region_texture = float(np.median(grid_sample(clusters.tex, use_s, 20_000)))
     if region_texture < p.min_detail:
         return _empty(roi_pixels, automatic, (h, w), "the region shows no detail (a blank or "
-                      "uniform image, a lens cap, or far out of focus)")
+                      "uniform image, a lens cap, or far out of focus)", factor)
     if clusters.no_scalp_in_view(p.model):
         return _all_hair(region, roi_pixels, automatic, factor)
     # The runner-up's fit only feeds the confidence: it runs on the other core.
