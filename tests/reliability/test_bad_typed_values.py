@@ -72,19 +72,21 @@ def test_unstorable_identities_are_refused(library: Library, mrn: str, name: str
 
 
 @pytest.mark.parametrize(("born", "words"), [
-    (TODAY + timedelta(days=1), "is in the future"),
+    (None, "is in the future"),  # tomorrow: read when the test runs, which may be past midnight
     (date(2999, 1, 1), "is in the future"),
     (date(1899, 12, 31), "is before 1900"),
     (date(1, 1, 1), "is before 1900"),
 ])
-def test_implausible_dates_of_birth(library: Library, born: date, words: str) -> None:
+def test_implausible_dates_of_birth(library: Library, born: date | None, words: str) -> None:
+    born = born or date.today() + timedelta(days=1)
     with pytest.raises(ValueError, match=words):
         records.add_patient(library, "B-1", "Born Late", born)
     patient = records.add_patient(library, "B-2", "Born Well", date(1900, 1, 1))
     with pytest.raises(ValueError, match=words):
         records.update_patient(library, patient.id, mrn="B-2", name="Born Well",
                                date_of_birth=born, sex=Sex.UNKNOWN, notes="")
-    assert records.add_patient(library, "B-3", "Born Today", TODAY).date_of_birth == TODAY
+    today = date.today()
+    assert records.add_patient(library, "B-3", "Born Today", today).date_of_birth == today
     assert records.patient_by_mrn(library, "B-2").date_of_birth == date(1900, 1, 1)
 
 
