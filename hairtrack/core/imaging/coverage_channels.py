@@ -30,9 +30,13 @@ def working_copy(image: NDArray[np.uint8], max_side: int) -> tuple[NDArray[np.ui
     lightens) it in proportion to the area it covers, and the reduction is
     OpenCV's fast integer path.
     """
-    h, w = image.shape[:2]
-    factor = max(1, -(-max(h, w) // max_side))
+    factor = factor_for(max(image.shape[:2]), max_side)
     return reduce_by(image, factor), factor
+
+
+def factor_for(side: int, max_side: int) -> int:
+    """The whole reduction factor that brings `side` to at most `max_side`."""
+    return max(1, -(-side // max(1, max_side)))
 
 
 def reduce_by(image: NDArray[np.uint8], factor: int) -> NDArray[np.uint8]:

@@ -41,11 +41,6 @@ TOP_SHARE = 0.15
 EDGE = 10
 
 
-def factor_for(side: int, max_side: int) -> int:
-    """The whole reduction factor that brings `side` to at most `max_side`."""
-    return max(1, -(-side // max(1, max_side)))
-
-
 def ridge_scale(grey: F32) -> float:
     """Median scale (px) at which the strongest ridges of `grey` respond most."""
     responses = []

@@ -42,6 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hairtrack.core.imaging.coverage_channels import (
+    factor_for,
     grid_sample,
     masked_blur,
     reduce_by,
@@ -62,7 +63,7 @@ from hairtrack.core.imaging.coverage_clusters import Clusters, cluster_region, i
 from hairtrack.core.imaging.coverage_confidence import confidence_of, looks_bald, spread_of
 from hairtrack.core.imaging.coverage_model import ModelParams, fit_skin_model
 from hairtrack.core.imaging.coverage_notes import NO_SCALP_NOTE
-from hairtrack.core.imaging.coverage_scale import factor_for, working_factor
+from hairtrack.core.imaging.coverage_scale import working_factor
 from hairtrack.core.imaging.io import BGRImage, require_bgr
 from hairtrack.core.imaging.roi import default_roi, polygon_to_mask, transform_polygon
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from hairtrack.core.imaging.coverage_channels import factor_for
 from hairtrack.core.imaging.coverage_scale import (
-    factor_for,
     patch_centres,
     ridge_scale,
     strand_scale,
