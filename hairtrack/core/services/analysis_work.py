@@ -8,6 +8,7 @@ the comparison view and reports can show exactly what was measured.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections import OrderedDict
@@ -147,7 +148,7 @@ def analyse_photo(job: PhotoJob, key: str) -> PhotoOutcome:
 
 def _analyse(job: PhotoJob, key: str) -> PhotoOutcome:
     ref, ref_scale = _baselines.get(job.baseline_path)
-    region = _region(job, ref, ref_scale)
+    region = _region(job.baseline_path, job.region)
     if job.is_baseline:
         image, valid = ref, np.ones(ref.shape[:2], dtype=bool)
         identity = np.eye(3).tolist()
@@ -195,7 +196,7 @@ def analyse_photo_via(job: PhotoJob, key: str, link: ChainLink,
     full = full / full[2, 2]
     work_matrix = rescale_matrix(full, (1.0 / mov_scale, 1.0 / mov_scale),
                                  (1.0 / ref_scale, 1.0 / ref_scale))
-    region = _region(job, ref, ref_scale)
+    region = _region(job.baseline_path, job.region)
     check = capture_checks(moving, reference=ref)
     image, valid = warp_to_reference(moving, work_matrix, ref.shape)
     quality = step.to_json()["quality"]
@@ -216,11 +217,20 @@ class _Region(NamedTuple):
     work_factor: int  # chosen on the baseline: every visit of the view is measured alike
 
 
-def _region(job: PhotoJob, ref: NDArray[np.uint8], ref_scale: float) -> _Region:
-    if job.region is None:
+@functools.lru_cache(maxsize=8)
+def _region(baseline_path: Path, polygon: Points | None) -> _Region:
+    """The region of a view and its working scale, worked out once for all its visits.
+
+    Baseline paths name their content (the photo store is content-addressed),
+    so a cached entry never outlives the photo it was made from. The mask is
+    shared between workers and therefore read-only.
+    """
+    ref, ref_scale = _baselines.get(baseline_path)
+    if polygon is None:
         mask, automatic = default_roi(ref), True
     else:
-        mask, automatic = polygon_to_mask(_to_work(job.region, ref_scale), ref.shape[:2]), False
+        mask, automatic = polygon_to_mask(_to_work(polygon, ref_scale), ref.shape[:2]), False
+    mask.flags.writeable = False
     return _Region(mask, automatic, choose_work_factor(ref, mask, params=_COVERAGE_PARAMS))
 
 
