@@ -63,7 +63,6 @@ class ImageInfo:
     exif_time_note: str | None  # why an EXIF time was present but not used
 
 
-
 def require_bgr(image: NDArray[np.generic], what: str = "image") -> None:
     """The arrays the imaging functions take: non-empty HxWx3 uint8 BGR (as cv2.imread gives).
 
@@ -74,6 +73,7 @@ def require_bgr(image: NDArray[np.generic], what: str = "image") -> None:
         raise ValueError(f"{what} must be HxWx3 uint8 BGR, got {image.dtype} {image.shape}")
     if image.size == 0:
         raise ValueError(f"{what} is empty ({image.shape[1]}x{image.shape[0]} pixels)")
+
 
 def _open(path: Path) -> Image.Image:
     try:
