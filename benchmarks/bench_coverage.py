@@ -47,6 +47,8 @@ from hairtrack.core.imaging.synth import (  # noqa: E402
 )
 
 PHOTOS = ROOT / "tests" / "data" / "scalp-photos"
+#: The baseline of the scale and speed tables: coverage-2.1's working copy, never over 800 px.
+FIXED_800 = CoverageParams(max_work_side=CoverageParams().work_side)
 Image = NDArray[np.uint8]
 
 
@@ -95,7 +97,6 @@ def speed(repeat: int) -> None:
         sources.append((f"real {name[:8]}", cv2.imread(str(PHOTOS / name))))
     subject = make_subject(7, "light", "dark", canvas_size=(2000, 1500))
     sources.append(("synthetic scalp", render_scalp(subject, VisitState(0.5)).image))
-    fixed = CoverageParams(max_work_side=CoverageParams().work_side)
     print(f"\nSpeed, 4000x3000 JPEG q90 (median of {repeat} runs); 'fixed 800': the working "
           "copy fixed at 800 px (coverage-2.1); memory: peak MB that coverage allocates")
     print(f"{'image':22s} {'file MB':>7s} {'decode ms':>10s} {'coverage ms':>12s} "
@@ -112,13 +113,13 @@ def speed(repeat: int) -> None:
             roi = disc(image.shape)
             drawn = median_ms(lambda im=image, r=roi: coverage(im, r), repeat)
             auto = median_ms(lambda im=image: coverage(im), repeat)
-            base = median_ms(lambda im=image, r=roi: coverage(im, r, params=fixed), repeat)
+            base = median_ms(lambda im=image, r=roi: coverage(im, r, params=FIXED_800), repeat)
             factor = coverage(image, roi).work_factor
             ratios.append(drawn / decode)
             print(f"{label:22s} {path.stat().st_size / 2**20:7.1f} {decode:10.1f} {drawn:12.1f} "
                   f"{drawn / decode:6.2f} {auto:15.1f} {auto / decode:6.2f} {factor:6d} "
                   f"{base:12.1f} {peak_growth_mb(image, roi):7.0f} "
-                  f"{peak_growth_mb(image, roi, fixed):6.0f}")
+                  f"{peak_growth_mb(image, roi, FIXED_800):6.0f}")
     print(f"median ratio coverage/decode: {statistics.median(ratios):.2f} (target <= 1.00)")
     small = cv2.imread(str(PHOTOS / "test-001-top-down.jpg"))
     t = median_ms(lambda: coverage(small, disc(small.shape)), repeat)
@@ -237,7 +238,6 @@ def scale_and_jpeg(quick: bool) -> None:
     reduced as usual. "factors" counts the working-copy reductions chosen.
     """
     combos = COMBOS[::3] if quick else COMBOS
-    fixed = CoverageParams(max_work_side=CoverageParams().work_side)
     print("\nScale and JPEG: the synthetic scalps above at other sizes, raw and re-encoded")
     print(f"{'case':38s} {'MAE':>5s} {'bias':>6s} {'confident':>9s} {'conf wrong':>10s}  factors")
     cases: list[tuple[str, tuple[int, int], int | None, int, float, CoverageParams | None]] = [
@@ -247,9 +247,9 @@ def scale_and_jpeg(quick: bool) -> None:
         ("640x480 noise 2 levels", (640, 480), None, 1, 2.0, None),
         ("640x480 noise 4 levels", (640, 480), None, 1, 4.0, None),
         ("640x480 magnified 3x (close-up)", (640, 480), None, 3, 0.0, None),
-        ("1920x1440 raw, fixed 800-px copy", (1920, 1440), None, 1, 0.0, fixed),
+        ("1920x1440 raw, fixed 800-px copy", (1920, 1440), None, 1, 0.0, FIXED_800),
         ("1920x1440 raw", (1920, 1440), None, 1, 0.0, None),
-        ("1920x1440 JPEG q90, fixed 800-px copy", (1920, 1440), 90, 1, 0.0, fixed),
+        ("1920x1440 JPEG q90, fixed 800-px copy", (1920, 1440), 90, 1, 0.0, FIXED_800),
         ("1920x1440 JPEG q90", (1920, 1440), 90, 1, 0.0, None)]
     for label, size, quality, magnify, noise, params in cases:
         errs, confs, factors = [], [], []
