@@ -226,6 +226,45 @@ def accuracy(quick: bool) -> None:
           f"more than 10: {int((c > 10).sum())}")
 
 
+def dense_hair(quick: bool) -> None:
+    """Dense hair (90-95 % coverage) where scalp shows only in gaps, or not at all.
+
+    Here the scalp colour is glimpsed, if at all, between strands, so a hair
+    tone can win the vote for scalp. A right answer is near the mask, or the
+    ceiling with its "no bare scalp" note (a statement, reported with low
+    confidence); a number far below it with confidence is the worst failure.
+    """
+    seeds = (21,) if quick else (21, 22)
+    light = {"as rendered": (1.0, 1.0, (1.0, 1.0, 1.0)), "gamma 0.7": LIGHTING["gamma0.7"],
+             "cool": LIGHTING["cool"]}
+    print("\nDense hair (synthetic, no balding pattern, densities 1.0 and 0.8; as rendered, "
+          "gamma 0.7, cool), readings")
+    print(f"{'hair':6s} {'n':>3s} {'ceiling':>7s} {'within 10':>9s} {'low conf':>8s} "
+          f"{'conf >10 off':>12s} {'median est':>10s}")
+    totals = np.zeros(5, int)
+    for hair in ("black", "dark", "brown", "grey", "blond"):
+        counts, estimates = np.zeros(5, int), []
+        for skin in ("light", "medium", "dark"):
+            for seed in seeds:
+                for density in (1.0, 0.8):
+                    subject = make_subject(seed, skin, hair, canvas_size=(640, 480),
+                                           pattern="none")
+                    s = render_scalp(subject, VisitState(density, thickness=2.2, length=120,
+                                                         styling_seed=seed))
+                    for b, g, wb in light.values():
+                        r = coverage(apply_lighting(s.image, b, g, wb),
+                                     np.full(s.image.shape[:2], 255, np.uint8))
+                        off = abs(r.coverage - s.coverage) > 0.10
+                        counts += [1, r.coverage == 1.0, not off, r.confidence < 0.3,
+                                   off and r.confidence >= 0.3]
+                        estimates.append(r.coverage)
+        totals += counts
+        print(f"{hair:6s} {counts[0]:3d} {counts[1]:7d} {counts[2]:9d} {counts[3]:8d} "
+              f"{counts[4]:12d} {np.median(estimates):10.2f}")
+    print(f"{'all':6s} {totals[0]:3d} {totals[1]:7d} {totals[2]:9d} {totals[3]:8d} "
+          f"{totals[4]:12d}")
+
+
 def scale_and_jpeg(quick: bool) -> None:
     """The same scalps at a camera-like size, magnified, noisier and re-encoded as JPEG.
 
@@ -322,6 +361,7 @@ def main() -> None:
         speed(3 if args.quick else 7)
     if args.only in (None, "accuracy"):
         accuracy(args.quick)
+        dense_hair(args.quick)
     if args.only in (None, "accuracy", "scale"):
         scale_and_jpeg(args.quick)
         real_recaptured(args.quick)

@@ -61,6 +61,8 @@ class ModelParams:
     skin_tolerance: float = 0.35  # of hair contrast: still scalp for the field
     bald_texture: float = 0.8  # the rest this smooth (times the scalp's) still lets scalp grow
     smooth_trust: float = 1.5  # texture below this times bare scalp's: no strands near
+    mat_texture_ratio: float = 0.6  # scalp cluster this much rougher than the rest ...
+    mat_hair_share: float = 0.7  # ... and this much of the region hair: smooth is a hair mat
     local_radius: int = 4  # px: neighbourhood whose scalp-most pixels seed the colour field
     local_light_sigma: float = 0.04  # of the longest side: the light's fall-off removed
     local_tolerance: float = 1.0  # scalp-spread units from that extreme: still scalp
@@ -78,7 +80,7 @@ class SkinModel:
     polarity_margin: float  # score gap between the scalp cluster and the runner-up
     scalp_share: float  # share of the region in the scalp cluster
     texture_ratio: float  # neighbourhood texture of the rest / of the scalp cluster
-    smooth: Mask  # analysis pixels with no strand edges nearby
+    smooth: Mask  # analysis pixels with no strand edges nearby (none in a mat of hair)
     hair_share: float  # share of the region the analysis copy calls hair
 
 
@@ -266,10 +268,24 @@ def fit_skin_model(image: NDArray[np.uint8], use: Mask, params: ModelParams,
         hair_core = result.hair & (m >= 0.5 * result.core)
         hair = result.hair
     share = float(np.count_nonzero(scalp)) / max(1, int(use.sum()))
-    around = np.asarray(cv2.GaussianBlur(tex, (0, 0), 1.0), np.float32)
-    level = float(np.median(grid_sample(around, skin_cov, params.sample)))
-    smooth = np.asarray(around <= params.smooth_trust * level)
     texture_ratio = cand.texture_ratio if cand is not None else 1.0
     hair_share = float(np.count_nonzero(hair & use)) / max(1, int(use.sum()))
-    return SkinModel(background, skin_cov, clusters.margin, share, texture_ratio, smooth,
-                     hair_share)
+    return SkinModel(background, skin_cov, clusters.margin, share, texture_ratio,
+                     _smooth(tex, skin_cov, texture_ratio, hair_share, params), hair_share)
+
+
+def _smooth(tex: F32, skin: Mask, texture_ratio: float, hair_share: float,
+            params: ModelParams) -> Mask:
+    """Pixels as smooth as bare scalp: no strand edges near, so any colour drift is scalp.
+
+    Smooth means smooth compared with the scalp found. Where that scalp is
+    only glimpsed between dense strands, it is rougher than the rest
+    (`texture_ratio` well below 1) and the analysis copy calls most of the
+    region hair: the smooth pixels are then a flat mat of hair, not skin,
+    and trusting them as scalp would turn dense hair into bare scalp.
+    """
+    if texture_ratio < params.mat_texture_ratio and hair_share >= params.mat_hair_share:
+        return np.zeros(tex.shape, bool)
+    around = np.asarray(cv2.GaussianBlur(tex, (0, 0), 1.0), np.float32)
+    level = float(np.median(grid_sample(around, skin, params.sample)))
+    return np.asarray(around <= params.smooth_trust * level)

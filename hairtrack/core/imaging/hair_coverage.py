@@ -81,7 +81,7 @@ __all__ = [
 #: Fewer working pixels than this across, either way, and there is nothing to measure.
 MIN_WORK_SIDE = 16
 #: Bump whenever a change can move a coverage number; stored with every measurement.
-ALGORITHM_VERSION = "coverage-2.2"
+ALGORITHM_VERSION = "coverage-2.3"
 METHOD = "flat-scalp-ratio+local-scalp+skin-distance+half-way"
 #: Below what a progress series reports: "no scalp in view" is not a measurement.
 NO_SCALP_CONFIDENCE = 0.25
@@ -115,7 +115,7 @@ class CoverageParams:
     cut_spread_max: float = 0.07
     tone_max_coverage: float = 0.15  # this little hair found against a scalp colour ...
     tone_max_texture: float = 1.25  # ... no smoother than the rest (texture ratio) ...
-    tone_max_redness: float = 8.0  # ... less red than skin (CIE a*) ...
+    tone_max_redness: float = 9.5  # ... less red than skin (CIE a*) ...
     tone_min_texture: float = 0.022  # ... and itself as rough as hair: hair against hair
     seen_share_max: float = 0.08  # a scalp cluster this small (share of the region) ...
     seen_ratio_ok: float = 6.0  # ... may stand for this many times its area of scalp ...
@@ -291,9 +291,11 @@ def _hair_measured_against_hair(value: float, clusters: Clusters, scalp_texture:
 
     Where scalp is in view, the colour taken as scalp is smoother than the
     rest and as red as skin. Here it was neither (no smoother, CIE a* below
-    `tone_max_redness`: real scalps measure 10-20), it is itself as rough as
-    a mat of strands (bare scalp, even a real bald crown, measures under half
-    of `tone_min_texture`; dense hair 1.5-3 times it), and measured against it
+    `tone_max_redness`: real scalps measure 10-20, brown and blond strands
+    8-9), it is itself as rough as a mat of strands (bare scalp, even a real
+    bald crown, measures under half of `tone_min_texture`; dense hair 1.5-3
+    times it; strands too thin to have an interior give no texture at all),
+    and measured against it
     almost nothing was hair. That small number is an artefact of measuring
     hair against a hair tone, not thin hair: report the ceiling, as when no
     scalp is in view. The texture test keeps a bald scalp under a cool colour
@@ -304,7 +306,8 @@ def _hair_measured_against_hair(value: float, clusters: Clusters, scalp_texture:
     best = clusters.candidates[0]
     if best.texture_ratio >= p.tone_max_texture or best.lab[1] >= p.tone_max_redness:
         return False
-    return scalp_texture >= p.tone_min_texture
+    # NaN: the colour taken as scalp has no interior at all, it is strands.
+    return not scalp_texture < p.tone_min_texture
 
 
 def _all_hair(region: NDArray[np.bool_], roi_pixels: int, automatic: bool,
