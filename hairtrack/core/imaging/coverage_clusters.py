@@ -158,6 +158,8 @@ class Clusters:
     feats: F32
     tex: F32
     candidates: tuple[Candidate, ...]
+    #: skin colour seen only between strands (see `_skin_only_glimpsed`)
+    skin_glimpsed: bool = False
 
     @property
     def margin(self) -> float:
@@ -173,13 +175,15 @@ class Clusters:
         Dense hair fills the region: every cluster is a hair tone. Then the
         best candidate is not skin-coloured, is no smoother than the rest
         (hair against hair) and wins its vote narrowly. Skin under a strong
-        colour cast can look grey too, but it stays the smooth class.
+        colour cast can look grey too, but it stays the smooth class. A clear
+        vote is no evidence of scalp either when skin colour is seen only in
+        the gaps between strands (`skin_glimpsed`).
         """
         if not self.candidates:
             return True
         best = self.candidates[0]
         return (not best.plausible and best.texture_ratio < params.no_scalp_texture
-                and self.margin < params.no_scalp_margin)
+                and (self.margin < params.no_scalp_margin or self.skin_glimpsed))
 
 
 def cluster_region(image: NDArray[np.uint8], use: Mask, params: ModelParams,
@@ -193,4 +197,31 @@ def cluster_region(image: NDArray[np.uint8], use: Mask, params: ModelParams,
     tex = relative_texture(image)
     ranked = (_rank_candidates(image, labels, use, tex, params)
               or _rank_candidates(image, labels, use, tex, params, need_interior=False))
-    return Clusters(labels, feats, tex, ranked)
+    glimpsed = (bool(ranked) and not any(c.plausible for c in ranked)
+                and _skin_only_glimpsed(image, labels, use, {c.cluster for c in ranked}, params))
+    return Clusters(labels, feats, tex, ranked, glimpsed)
+
+
+def _skin_only_glimpsed(image: NDArray[np.uint8], labels: NDArray[np.int32], use: Mask,
+                        ranked: set[int], params: ModelParams) -> bool:
+    """Is skin colour seen only in a cluster too thin to have an interior, and a small one?
+
+    Called when no candidate is skin-coloured. Dense grey hair glimpses its
+    scalp in the gaps between strands: the skin-coloured pixels form a
+    cluster with no interior, in a few percent of the region, and every
+    candidate is a grey tone. Measured against the lightest of those, the
+    darker strands come out as about a quarter of the region, with
+    confidence; the view is dense hair. Brown strand edges pass the colour
+    gate too, so this is evidence only where the best candidate is no
+    smoother than the rest (a bald crown under a cast that takes its
+    redness is the smooth class by far).
+    """
+    total = int(use.sum())
+    for c in range(params.clusters):
+        member = (labels == c) & use
+        n = int(member.sum())
+        if c in ranked or n < max(30, 0.01 * total) or n >= params.glimpse_max_share * total:
+            continue
+        if _skin_coloured(_lab_median(grid_sample(image, member, 8_000)), params):
+            return True
+    return False

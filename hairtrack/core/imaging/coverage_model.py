@@ -69,6 +69,7 @@ class ModelParams:
     local_chroma: float = 3.0  # scalp-spread units: chromaticity still the scalp's
     no_scalp_texture: float = 1.35  # best candidate no smoother than this: hair on hair
     no_scalp_margin: float = 0.5  # ... and winning by less than this: no scalp in view
+    glimpse_max_share: float = 0.08  # skin colour only in a thin cluster this small: dense hair
 
 
 @dataclass(frozen=True)

@@ -359,6 +359,32 @@ def test_a_mat_of_dense_hair_is_not_trusted_as_smooth_scalp() -> None:
     assert abs(result.coverage - s.coverage) <= 0.1
 
 
+@pytest.mark.parametrize("skin", ["light", "medium"])
+def test_dense_grey_hair_glimpsing_its_scalp_is_at_the_ceiling(skin: str) -> None:
+    """Skin colour only in the gaps between dense grey strands: too thin to be a candidate.
+
+    Every candidate is then a grey tone, and measured against the lightest
+    the darker strands made a confident 25 % (before coverage-2.3).
+    """
+    s = dense(skin, "grey", seed=22)
+    assert s.coverage > 0.9
+    result = coverage(s.image, full(s.image))
+    assert result.coverage == 1.0
+    assert result.note is not None and "no bare scalp" in result.note
+
+
+def test_a_thinning_crown_under_a_yellow_cast_is_not_taken_for_dense_hair() -> None:
+    """The cast takes the scalp's redness, and brown strand edges pass for skin colour.
+
+    Skin colour is then "seen" only in a thin cluster, as in dense grey
+    hair, but the bare crown is the smoothest class by far: it is measured.
+    """
+    subject = make_subject(101, "light", "brown", canvas_size=CANVAS, pattern="vertex")
+    s = render_scalp(subject, VisitState(0.3, styling_seed=101))
+    result = coverage(apply_lighting(s.image, 1.1, 1.0, (0.7, 1.05, 0.95)), full(s.image))
+    assert abs(result.coverage - s.coverage) <= 0.05
+
+
 @pytest.mark.parametrize(("skin", "hair"), [("light", "dark"), ("light", "brown")])
 def test_dense_hair_measured_against_a_hair_tone_is_at_the_ceiling(skin: str, hair: str) -> None:
     """The colour taken as scalp is a hair tone: as thin as strands (no interior), a* 4-9.
