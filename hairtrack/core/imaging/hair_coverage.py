@@ -114,7 +114,7 @@ class CoverageParams:
     cut_spread_ok: float = 0.025  # the same for moving the cut between scalp and strand
     cut_spread_max: float = 0.07
     tone_max_coverage: float = 0.15  # this little hair found against a scalp colour ...
-    tone_max_texture: float = 1.25  # ... no smoother than the rest (texture ratio) ...
+    tone_max_texture: float = 1.5  # ... not clearly smoother than the rest (texture ratio) ...
     tone_max_redness: float = 9.5  # ... less red than skin (CIE a*) ...
     tone_min_texture: float = 0.022  # ... and itself as rough as hair: hair against hair
     seen_share_max: float = 0.08  # a scalp cluster this small (share of the region) ...
@@ -289,13 +289,14 @@ def _hair_measured_against_hair(value: float, clusters: Clusters, scalp_texture:
                                  p: CoverageParams) -> bool:
     """Dense hair again, caught after the fact: one hair tone measured against another.
 
-    Where scalp is in view, the colour taken as scalp is smoother than the
-    rest and as red as skin. Here it was neither (no smoother, CIE a* below
-    `tone_max_redness`: real scalps measure 10-20, brown and blond strands
-    8-9), it is itself as rough as a mat of strands (bare scalp, even a real
-    bald crown, measures under half of `tone_min_texture`; dense hair 1.5-3
-    times it; strands too thin to have an interior give no texture at all),
-    and measured against it
+    Where scalp is in view, the colour taken as scalp is clearly smoother
+    than the rest and as red as skin. Here it was neither (texture ratio
+    under `tone_max_texture`: the dark cores of dense black strands can be
+    a little smoother than the rest; CIE a* below `tone_max_redness`: real
+    scalps measure 10-20, brown and blond strands 8-9), it is itself as rough
+    as a mat of strands (bare scalp, even a real bald crown, measures under
+    half of `tone_min_texture`; dense hair 1.5-3 times it; strands too thin
+    to have an interior give no texture at all), and measured against it
     almost nothing was hair. That small number is an artefact of measuring
     hair against a hair tone, not thin hair: report the ceiling, as when no
     scalp is in view. The texture test keeps a bald scalp under a cool colour

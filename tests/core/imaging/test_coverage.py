@@ -373,6 +373,20 @@ def test_dense_grey_hair_glimpsing_its_scalp_is_at_the_ceiling(skin: str) -> Non
     assert result.note is not None and "no bare scalp" in result.note
 
 
+@pytest.mark.parametrize("skin", ["light", "medium"])
+def test_dense_black_hair_under_a_cool_cast_is_at_the_ceiling(skin: str) -> None:
+    """The cast takes the scalp's redness; the dark strand cores then win the scalp vote.
+
+    They are a little smoother than the rest (texture ratio 1.35), and
+    measured against them 6-7 % was hair, reported with confidence before
+    coverage-2.3.
+    """
+    s = dense(skin, "black")
+    result = coverage(apply_lighting(s.image, 1.0, 1.0, (1.1, 1.0, 0.9)), full(s.image))
+    assert result.coverage == 1.0
+    assert result.note is not None and "no bare scalp" in result.note
+
+
 def test_a_thinning_crown_under_a_yellow_cast_is_not_taken_for_dense_hair() -> None:
     """The cast takes the scalp's redness, and brown strand edges pass for skin colour.
 
