@@ -74,14 +74,13 @@ def _working_copy(used: Sequence[Measurement]) -> str:
         cov = m.parameters.get("coverage")
         cov_side = cov.get("work_side") if isinstance(cov, dict) else None
         if isinstance(photo_side, int) and isinstance(cov_side, int) and cov_side > 0:
-            side = photo_side // -(-photo_side // cov_side)
+            # A whole factor never leaves more than `cov_side` (an 800-px photo keeps all).
+            side = min(photo_side, cov_side)
             text = (f"a copy of each photo reduced to at most {photo_side} pixels on its "
                     f"longest side and block-averaged to a working copy of at most {side} pixels")
             fine_side = cov.get("max_work_side") if isinstance(cov, dict) else None
-            if isinstance(fine_side, int) and fine_side > side:
-                fine = photo_side // -(-photo_side // fine_side)
-                if fine > side:
-                    text += (f" (up to {fine} pixels where hair strands would otherwise be "
-                             "narrower than those the method was validated on)")
+            if isinstance(fine_side, int) and min(photo_side, fine_side) > side:
+                text += (f" (up to {min(photo_side, fine_side)} pixels where hair strands would "
+                         "otherwise be narrower than those the method was validated on)")
             return text
     return "a reduced working copy"

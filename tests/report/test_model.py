@@ -125,8 +125,8 @@ def test_methods_name_the_sizes_the_analysis_used(analysed_library: tuple[Librar
 
     library, patient_id = analysed_library
     data = build_report_data(library, patient_id, ReportOptions(), CLINIC)
-    side = WORK_SIDE // -(-WORK_SIDE // CoverageParams().work_side)
     assert f"reduced to at most {WORK_SIDE} pixels" in data.methods
-    assert f"working copy of at most {side} pixels" in data.methods
-    fine = WORK_SIDE // -(-WORK_SIDE // CoverageParams().max_work_side)
+    # A 1600-px photo is worked at 800 px, a 2048-px one at 682: "at most 800".
+    assert f"working copy of at most {CoverageParams().work_side} pixels" in data.methods
+    fine = min(WORK_SIDE, CoverageParams().max_work_side)
     assert f"(up to {fine} pixels where hair strands" in data.methods

@@ -3,7 +3,7 @@
 Re-composing is cheap (it only hands shared pyramids to graphics items), so
 the page calls `compose` after every change and again whenever a background
 load finishes. While a full-resolution image decodes, the best available
-stand-in (the analysis' 1600-px copy, or the thumbnail) is shown.
+stand-in (the analysis' copy of up to 2048 px, or the thumbnail) is shown.
 """
 
 from __future__ import annotations

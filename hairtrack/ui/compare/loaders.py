@@ -43,7 +43,7 @@ def preview(path: Path, frame: Size) -> Pyramid:
 
 def working_copy(path: Path, frame: Size,
                  warp: tuple[Sequence[Sequence[float]], Size] | None = None) -> Pyramid:
-    """An analysis output (1600 px, baseline working frame) over the full baseline frame.
+    """An analysis output (up to 2048 px, baseline working frame) over the full baseline frame.
 
     For a warped follow-up, `warp` (its matrix and original size) makes the
     area outside the photo transparent, so blend and wipe show the baseline there.

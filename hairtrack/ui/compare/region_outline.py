@@ -16,7 +16,7 @@ import numpy as np
 from hairtrack.core.imaging import io
 from hairtrack.core.imaging.transforms import scaling_matrix, transform_points
 
-FALLBACK_WORK_SIDE = 1600
+FALLBACK_WORK_SIDE = 2048
 
 
 def automatic_region(path: Path, size: tuple[int, int]) -> list[tuple[float, float]]:

@@ -11,7 +11,7 @@ Scene coordinates are full-resolution pixels of a "frame" (an original photo,
 or the baseline's frame for aligned images) in OpenCV's pixel-centre
 convention: pixel (i, j) is centred on (i, j) and the image covers
 [-0.5, W - 0.5] x [-0.5, H - 0.5]. A pyramid can be coarser than its frame
-(the 1600-px analysis copies cover a 12-MP baseline frame); its levels then
+(the 2048-px analysis copies cover a 12-MP baseline frame); its levels then
 carry a scale below 1.
 """
 
