@@ -198,12 +198,12 @@ def cluster_region(image: NDArray[np.uint8], use: Mask, params: ModelParams,
     ranked = (_rank_candidates(image, labels, use, tex, params)
               or _rank_candidates(image, labels, use, tex, params, need_interior=False))
     glimpsed = (bool(ranked) and not any(c.plausible for c in ranked)
-                and _skin_only_glimpsed(image, labels, use, {c.cluster for c in ranked}, params))
+                and _skin_only_glimpsed(image, labels, use, ranked, params))
     return Clusters(labels, feats, tex, ranked, glimpsed)
 
 
 def _skin_only_glimpsed(image: NDArray[np.uint8], labels: NDArray[np.int32], use: Mask,
-                        ranked: set[int], params: ModelParams) -> bool:
+                        ranked: tuple[Candidate, ...], params: ModelParams) -> bool:
     """Is skin colour seen only in a cluster too thin to have an interior, and a small one?
 
     Called when no candidate is skin-coloured. Dense grey hair glimpses its
@@ -211,17 +211,25 @@ def _skin_only_glimpsed(image: NDArray[np.uint8], labels: NDArray[np.int32], use
     cluster with no interior, in a few percent of the region, and every
     candidate is a grey tone. Measured against the lightest of those, the
     darker strands come out as about a quarter of the region, with
-    confidence; the view is dense hair. Brown strand edges pass the colour
-    gate too, so this is evidence only where the best candidate is no
-    smoother than the rest (a bald crown under a cast that takes its
-    redness is the smooth class by far).
+    confidence; the view is dense hair. A cool cast can take the glimpsed
+    skin's redness below the skin-colour gate, but it takes it from the
+    hair tones too: a thin cluster clearly warmer than every candidate
+    (CIE a* and b* higher by `glimpse_warmer_a` and `glimpse_warmer_b`)
+    counts as well. Brown strand edges pass the colour gate, so all this is
+    evidence only where the best candidate is no smoother than the rest (a
+    bald crown under a cast that takes its redness is the smooth class by
+    far; see `Clusters.no_scalp_in_view`).
     """
     total = int(use.sum())
+    taken = {c.cluster for c in ranked}
     for c in range(params.clusters):
         member = (labels == c) & use
         n = int(member.sum())
-        if c in ranked or n < max(30, 0.01 * total) or n >= params.glimpse_max_share * total:
+        if c in taken or n < max(30, 0.01 * total) or n >= params.glimpse_max_share * total:
             continue
-        if _skin_coloured(_lab_median(grid_sample(image, member, 8_000)), params):
+        lab = _lab_median(grid_sample(image, member, 8_000))
+        warmer = all(lab[1] - cand.lab[1] >= params.glimpse_warmer_a
+                     and lab[2] - cand.lab[2] >= params.glimpse_warmer_b for cand in ranked)
+        if warmer or _skin_coloured(lab, params):
             return True
     return False

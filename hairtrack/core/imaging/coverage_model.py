@@ -70,6 +70,8 @@ class ModelParams:
     no_scalp_texture: float = 1.35  # best candidate no smoother than this: hair on hair
     no_scalp_margin: float = 0.5  # ... and winning by less than this: no scalp in view
     glimpse_max_share: float = 0.08  # skin colour only in a thin cluster this small: dense hair
+    glimpse_warmer_a: float = 2.0  # ... or a colour this much redder (CIE a*) ...
+    glimpse_warmer_b: float = 5.0  # ... and yellower (b*) than every candidate
 
 
 @dataclass(frozen=True)
