@@ -44,7 +44,6 @@ from numpy.typing import NDArray
 from hairtrack.core.imaging.coverage_channels import (
     factor_for,
     grid_sample,
-    masked_blur,
     reduce_by,
     reduced_size,
     shrink_mask,
@@ -52,13 +51,8 @@ from hairtrack.core.imaging.coverage_channels import (
     upscale_mask,
     working_copy,
 )
-from hairtrack.core.imaging.coverage_classify import (
-    Classified,
-    ClassifyParams,
-    classify,
-    tone,
-    tone_field,
-)
+from hairtrack.core.imaging.coverage_classify import ClassifyParams, classify, tone, tone_field
+from hairtrack.core.imaging.coverage_cleanup import assign_clipped, drop_specks, fill_gaps
 from hairtrack.core.imaging.coverage_clusters import Clusters, cluster_region, interior_texture
 from hairtrack.core.imaging.coverage_confidence import confidence_of, looks_bald, spread_of
 from hairtrack.core.imaging.coverage_model import ModelParams, fit_skin_model
@@ -236,10 +230,10 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
     toned_w = tone(work_c, power)
     smooth = upscale_mask(model.smooth, fit_factor, use_w.shape)
     result = classify(toned_w, use_w, background, skin_w, p.classify, smooth)
-    hair_w = _fill_gaps(result, use_w, p)
-    hair_w = _drop_specks(hair_w, result.distance, result.core, p)
+    hair_w = fill_gaps(result, use_w, p)
+    hair_w = drop_specks(hair_w, result.distance, result.core, p)
     if white_w.any():
-        hair_w = _assign_clipped(hair_w, use_w, white_w & region_w)
+        hair_w = assign_clipped(hair_w, use_w, white_w & region_w)
 
     hair = upscale_mask(hair_w, factor, (h, w)) & region
     value = float(np.count_nonzero(hair)) / roi_pixels
@@ -348,57 +342,3 @@ def _clipped(pixels: NDArray[np.uint8], white_level: int) -> NDArray[np.bool_]:
     n = pixels.shape[2]
     below = cv2.inRange(pixels, (0,) * n, (white_level - 1,) * n)
     return np.asarray(below == 0)
-
-
-def _fill_gaps(result: Classified, use: NDArray[np.bool_], p: CoverageParams) -> NDArray[np.bool_]:
-    """Hair-coloured pixels closed in by hair are hair: the seam between a strand and its shine.
-
-    A one-pixel morphological closing, kept only where the pixel itself is
-    clearly off scalp colour, so scalp seen between two strands stays scalp.
-    """
-    if p.fill_fraction <= 0:
-        return result.hair
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
-    closed = cv2.morphologyEx(result.hair.astype(np.uint8), cv2.MORPH_CLOSE, kernel) > 0
-    offscalp = result.distance >= np.float32(p.fill_fraction * result.threshold)
-    return np.asarray(result.hair | (closed & offscalp & use))
-
-
-def _drop_specks(hair: NDArray[np.bool_], distance: NDArray[np.float32], core: float,
-                 p: CoverageParams) -> NDArray[np.bool_]:
-    """Remove what the threshold let through that is not a strand.
-
-    Hair is made of strands: long, thin and about as far from scalp colour as
-    the other strands. Three kinds of pieces are not: specks smaller than
-    `min_component` (pores, noise); compact blobs (moles, freckles, pore
-    clusters: about as wide as long); and small faint pieces (vellus hair,
-    fine and unpigmented, which a clinician does not count as hair).
-    """
-    if not hair.any():
-        return hair
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(hair.astype(np.uint8), connectivity=8)
-    area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
-    diag2 = (stats[:, cv2.CC_STAT_WIDTH].astype(np.float64) ** 2
-             + stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64) ** 2)
-    mean_d = np.bincount(lab.ravel(), weights=distance.ravel(), minlength=n) / np.maximum(area, 1)
-    speck = area < p.min_component
-    blob = (area < p.blob_max_area) & (area / np.maximum(diag2, 1.0) > p.blob_fill)
-    faint = (area < p.faint_max_area) & (mean_d < p.faint_fraction * core)
-    drop = speck | blob | faint
-    drop[0] = False
-    return hair & ~drop[lab] if drop.any() else hair
-
-
-def _assign_clipped(hair: NDArray[np.bool_], use: NDArray[np.bool_],
-                    clipped: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """Clipped highlights take the class of most of their neighbours.
-
-    A clipped pixel has lost its colour: on a strand it is shine on hair, on a
-    bald crown the flash's reflection on skin; the neighbourhood says which.
-    """
-    hf, uf = hair.astype(np.float32), use.astype(np.float32)
-    num = cv2.GaussianBlur(hf, (0, 0), 3.0)
-    den = cv2.GaussianBlur(uf, (0, 0), 3.0)
-    far = masked_blur(hf[:, :, None], uf, 15.0, np.zeros(1, np.float32))[:, :, 0]
-    share = np.where(den > 0.05, num / np.maximum(den, 1e-6), far)
-    return np.asarray(hair | (clipped & (share >= 0.5)))
