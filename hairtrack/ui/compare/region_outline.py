@@ -14,19 +14,13 @@ import cv2
 import numpy as np
 
 from hairtrack.core.imaging import io
+from hairtrack.core.imaging.roi import default_roi
 from hairtrack.core.imaging.transforms import scaling_matrix, transform_points
-
-FALLBACK_WORK_SIDE = 2048
+from hairtrack.core.services.analysis_work import WORK_SIDE
 
 
 def automatic_region(path: Path, size: tuple[int, int]) -> list[tuple[float, float]]:
     """The automatic region's outline in full-res baseline pixels ([] if there is none)."""
-    from hairtrack.core.imaging.roi import default_roi  # written alongside; may be missing
-
-    try:
-        from hairtrack.core.services.analysis_work import WORK_SIDE
-    except ImportError:
-        WORK_SIDE = FALLBACK_WORK_SIDE
     image, scale = io.read_reduced(path, WORK_SIDE)
     mask = np.asarray(default_roi(image)) > 0
     return mask_outline(mask, size, scale)
