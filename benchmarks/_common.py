@@ -87,10 +87,34 @@ def change_capture(image: Image, rng: np.random.Generator, *, strength: float = 
     return np.asarray(np.clip(img * 255.0 + 0.5, 0, 255), np.float32).astype(np.uint8)
 
 
-def jpeg(image: Image, quality: int) -> Image:
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+def jpeg(image: Image, quality: int, full_colour: bool = False) -> Image:
+    """Encoded and decoded once; `full_colour` keeps colour at full resolution (4:4:4).
+
+    Cameras and OpenCV's default store colour at half resolution each way (4:2:0).
+    """
+    params = [cv2.IMWRITE_JPEG_QUALITY, int(quality)]
+    if full_colour:
+        params += [cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444]
+    ok, buf = cv2.imencode(".jpg", image, params)
     assert ok
     return np.asarray(cv2.imdecode(buf, cv2.IMREAD_COLOR), dtype=np.uint8)
+
+
+def colour_at_half_resolution(image: Image) -> Image:
+    """Brightness untouched, colour (Cr, Cb) averaged over 2x2 and spread back: 4:2:0 alone."""
+    ycc = cv2.cvtColor(image, cv2.COLOR_BGR2YCrCb)
+    h, w = image.shape[:2]
+    half = cv2.resize(ycc[:, :, 1:], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    ycc[:, :, 1:] = cv2.resize(half, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.asarray(cv2.cvtColor(ycc, cv2.COLOR_YCrCb2BGR), np.uint8)
+
+
+def jpeg_brightness_only(image: Image, quality: int) -> Image:
+    """JPEG's loss in brightness (Y) alone: colour kept exactly as it was."""
+    ycc = cv2.cvtColor(image, cv2.COLOR_BGR2YCrCb)
+    ycc[:, :, 0] = cv2.cvtColor(jpeg(image, quality, full_colour=True),
+                                cv2.COLOR_BGR2YCrCb)[:, :, 0]
+    return np.asarray(cv2.cvtColor(ycc, cv2.COLOR_YCrCb2BGR), np.uint8)
 
 
 def warped_case(reference: Image, rng: np.random.Generator, label: str = "",

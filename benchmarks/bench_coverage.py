@@ -35,6 +35,9 @@ from numpy.typing import NDArray
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import colour_at_half_resolution, jpeg, jpeg_brightness_only  # noqa: E402
 
 from hairtrack.core.imaging.hair_coverage import CoverageParams, coverage  # noqa: E402
 from hairtrack.core.imaging.synth import (  # noqa: E402
@@ -279,18 +282,35 @@ def scale_and_jpeg(quick: bool) -> None:
     combos = COMBOS[::3] if quick else COMBOS
     print("\nScale and JPEG: the synthetic scalps above at other sizes, raw and re-encoded")
     print(f"{'case':38s} {'MAE':>5s} {'bias':>6s} {'confident':>9s} {'conf wrong':>10s}  factors")
-    cases: list[tuple[str, tuple[int, int], int | None, int, float, CoverageParams | None]] = [
-        ("640x480 raw", (640, 480), None, 1, 0.0, None),
-        ("640x480 JPEG q95", (640, 480), 95, 1, 0.0, None),
-        ("640x480 JPEG q85", (640, 480), 85, 1, 0.0, None),
-        ("640x480 noise 2 levels", (640, 480), None, 1, 2.0, None),
-        ("640x480 noise 4 levels", (640, 480), None, 1, 4.0, None),
-        ("640x480 magnified 3x (close-up)", (640, 480), None, 3, 0.0, None),
-        ("1920x1440 raw, fixed 800-px copy", (1920, 1440), None, 1, 0.0, FIXED_800),
-        ("1920x1440 raw", (1920, 1440), None, 1, 0.0, None),
-        ("1920x1440 JPEG q90, fixed 800-px copy", (1920, 1440), 90, 1, 0.0, FIXED_800),
-        ("1920x1440 JPEG q90", (1920, 1440), 90, 1, 0.0, None)]
-    for label, size, quality, magnify, noise, params in cases:
+    def raw(im: Image, seed: int) -> Image:
+        return im
+
+    def q85(im: Image, seed: int) -> Image:
+        return encode_jpeg(im, 85)
+
+    def q90(im: Image, seed: int) -> Image:
+        return encode_jpeg(im, 90)
+
+    cases: list[tuple[str, tuple[int, int], int, Callable[[Image, int], Image],
+                      CoverageParams | None]] = [
+        ("640x480 raw", (640, 480), 1, raw, None),
+        ("640x480 JPEG q95", (640, 480), 1, lambda im, _: encode_jpeg(im, 95), None),
+        ("640x480 JPEG q85", (640, 480), 1, q85, None),
+        # What in JPEG costs accuracy: colour at half resolution, colour quantised, brightness.
+        ("  q85, colour kept at full resolution", (640, 480), 1,
+         lambda im, _: jpeg(im, 85, full_colour=True), None),
+        ("  colour at half resolution, no JPEG", (640, 480), 1,
+         lambda im, _: colour_at_half_resolution(im), None),
+        ("  q85 in brightness only", (640, 480), 1,
+         lambda im, _: jpeg_brightness_only(im, 85), None),
+        ("640x480 noise 2 levels", (640, 480), 1, lambda im, sd: add_noise(im, 2.0, seed=sd), None),
+        ("640x480 noise 4 levels", (640, 480), 1, lambda im, sd: add_noise(im, 4.0, seed=sd), None),
+        ("640x480 magnified 3x (close-up)", (640, 480), 3, raw, None),
+        ("1920x1440 raw, fixed 800-px copy", (1920, 1440), 1, raw, FIXED_800),
+        ("1920x1440 raw", (1920, 1440), 1, raw, None),
+        ("1920x1440 JPEG q90, fixed 800-px copy", (1920, 1440), 1, q90, FIXED_800),
+        ("1920x1440 JPEG q90", (1920, 1440), 1, q90, None)]
+    for label, size, magnify, degrade, params in cases:
         errs, confs, factors = [], [], []
         for skin, hair in combos:
             for seed, pattern, density, thick in VISITS:
@@ -298,8 +318,7 @@ def scale_and_jpeg(quick: bool) -> None:
                 s = render_scalp(subject, VisitState(density, thickness=thick, styling_seed=seed))
                 image = s.image if magnify == 1 else cv2.resize(
                     s.image, None, fx=magnify, fy=magnify, interpolation=cv2.INTER_CUBIC)
-                image = image if noise == 0.0 else add_noise(image, noise, seed=seed)
-                image = image if quality is None else encode_jpeg(image, quality)
+                image = degrade(image, seed)
                 r = coverage(image, np.full(image.shape[:2], 255, np.uint8), params=params)
                 errs.append(100.0 * (r.coverage - s.coverage))
                 confs.append(r.confidence)
