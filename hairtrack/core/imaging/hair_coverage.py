@@ -75,7 +75,7 @@ __all__ = [
 #: Fewer working pixels than this across, either way, and there is nothing to measure.
 MIN_WORK_SIDE = 16
 #: Bump whenever a change can move a coverage number; stored with every measurement.
-ALGORITHM_VERSION = "coverage-2.3"
+ALGORITHM_VERSION = "coverage-2.4"
 METHOD = "flat-scalp-ratio+local-scalp+skin-distance+half-way"
 #: Below what a progress series reports: "no scalp in view" is not a measurement.
 NO_SCALP_CONFIDENCE = 0.25
@@ -116,7 +116,9 @@ class CoverageParams:
     seen_ratio_max: float = 12.0  # ... and this many or more: no confidence at all
     bald_max_coverage: float = 0.15  # at most this much hair found ...
     bald_texture_ratio: float = 1.3  # ... in a region this smooth (times bare scalp) ...
-    bald_min_redness: float = 7.0  # ... of a scalp this red (CIE a*): bald
+    bald_min_redness: float = 7.0  # ... of a scalp this red (CIE a*) ...
+    bald_min_texture_ratio: float = 0.6  # ... unless much rougher than the rest ...
+    bald_min_share: float = 0.10  # ... and seen in less of the region than this: dense hair
     dropped_channel_confidence: float = 0.7  # at most, when a clipped channel was left out
     model: ModelParams = field(default_factory=ModelParams)
     classify: ClassifyParams = field(default_factory=ClassifyParams)
@@ -240,7 +242,7 @@ def coverage(image: BGRImage, roi: NDArray[np.uint8] | None = None, *,
     alt_share = alternative.result().hair_share if alternative is not None else None
     spread = spread_of(result, use_w, model, clusters, p, alt_share)
     scalp_texture = interior_texture(model.skin, clusters.tex)
-    bald = looks_bald(value, clusters, scalp_texture, region_texture, p)
+    bald = looks_bald(value, clusters, scalp_texture, region_texture, model.scalp_share, p)
     if not bald and _hair_measured_against_hair(value, clusters, scalp_texture, p):
         return _all_hair(region, roi_pixels, automatic, factor)
     # A channel left out costs some confidence; colour is lost where the kept ones clip.

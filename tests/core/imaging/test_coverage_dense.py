@@ -68,6 +68,23 @@ def test_a_mat_of_dense_hair_is_not_trusted_as_smooth_scalp() -> None:
     assert abs(result.coverage - s.coverage) <= 0.1
 
 
+@pytest.mark.parametrize(("skin", "seed", "density"), [("medium", 22, 0.8), ("light", 21, 0.8),
+                                                       ("light", 21, 1.0)])
+def test_dense_black_hair_is_not_read_as_bare_scalp(skin: str, seed: int, density: float) -> None:
+    """Scalp glimpsed in 5-8 % of the frame, taken as the scalp colour: almost nothing is hair.
+
+    Beside those rough glimpses the mat of strands looks smooth, as a bald
+    crown would; that read 0-1 % for 90-94 % hair with the "no hair strands
+    seen" verdict, once (medium skin) with full confidence (coverage-2.3).
+    """
+    subject = make_subject(seed, skin, "black", canvas_size=CANVAS, pattern="none")
+    s = render_scalp(subject, VisitState(density, thickness=2.2, length=120, styling_seed=seed))
+    assert s.coverage > 0.9
+    result = coverage(s.image, full(s.image))
+    assert result.note is None or "no hair strands seen" not in result.note
+    assert result.coverage == 1.0 or abs(result.coverage - s.coverage) <= 0.1
+
+
 @pytest.mark.parametrize(("skin", "balance"), [("light", (1.0, 1.0, 1.0)),
                                                 ("medium", (1.0, 1.0, 1.0)),
                                                 ("light", (1.1, 1.0, 0.9))])
