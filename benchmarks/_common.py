@@ -100,6 +100,13 @@ def jpeg(image: Image, quality: int, full_colour: bool = False) -> Image:
     return np.asarray(cv2.imdecode(buf, cv2.IMREAD_COLOR), dtype=np.uint8)
 
 
+def half_decoded(image: Image, quality: int) -> Image:
+    """Saved as JPEG and read back at half size, as `analyze` reads a large camera photo."""
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    assert ok
+    return np.asarray(cv2.imdecode(buf, cv2.IMREAD_REDUCED_COLOR_2), dtype=np.uint8)
+
+
 def colour_at_half_resolution(image: Image) -> Image:
     """Brightness untouched, colour (Cr, Cb) averaged over 2x2 and spread back: 4:2:0 alone."""
     ycc = cv2.cvtColor(image, cv2.COLOR_BGR2YCrCb)

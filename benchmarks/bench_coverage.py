@@ -37,7 +37,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import colour_at_half_resolution, jpeg, jpeg_brightness_only  # noqa: E402
+from _common import (  # noqa: E402
+    colour_at_half_resolution,
+    half_decoded,
+    jpeg,
+    jpeg_brightness_only,
+)
 
 from hairtrack.core.imaging.hair_coverage import CoverageParams, coverage  # noqa: E402
 from hairtrack.core.imaging.synth import (  # noqa: E402
@@ -309,7 +314,11 @@ def scale_and_jpeg(quick: bool) -> None:
         ("1920x1440 raw, fixed 800-px copy", (1920, 1440), 1, raw, FIXED_800),
         ("1920x1440 raw", (1920, 1440), 1, raw, None),
         ("1920x1440 JPEG q90, fixed 800-px copy", (1920, 1440), 1, q90, FIXED_800),
-        ("1920x1440 JPEG q90", (1920, 1440), 1, q90, None)]
+        ("1920x1440 JPEG q90", (1920, 1440), 1, q90, None),
+        ("  q90 in brightness only", (1920, 1440), 1,
+         lambda im, _: jpeg_brightness_only(im, 90), None),
+        # How `analyze` reads a large camera JPEG: decoded at half size (1-px strands).
+        ("  q90 decoded at half size", (1920, 1440), 1, lambda im, _: half_decoded(im, 90), None)]
     for label, size, magnify, degrade, params in cases:
         errs, confs, factors = [], [], []
         for skin, hair in combos:
