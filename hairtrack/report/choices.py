@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from hairtrack.core.domain import View
 from hairtrack.core.library import Library
@@ -43,3 +44,34 @@ def load_choices(library: Library, patient_id: int) -> PatientChoices:
 def suggested_name(ident: str, today: date) -> str:
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", ident).strip("-") or "patient"
     return f"HairTrack report {safe} {today.isoformat()}.pdf"
+
+
+def export_problem(choices: PatientChoices | None, views_chosen: bool,
+                   period: tuple[date, date] | None, path_text: str, deidentify: bool) -> str:
+    """Why an export with these choices cannot start, in words the user can act on.
+
+    Empty when it can. A de-identified report must not carry the patient's
+    name or MRN even in its file name.
+    """
+    if choices is None:
+        return "The patient's record is still being read."
+    if not views_chosen:
+        return "Choose at least one view (analyse the patient's photos first)."
+    if period is not None and period[0] > period[1]:
+        return "The period starts after it ends."
+    text = path_text.strip()
+    if not text:
+        return "Choose where to save the report."
+    path = Path(text)
+    if path.suffix.lower() != ".pdf":
+        return "The file name must end in .pdf."
+    if not path.parent.is_dir():
+        return f"The folder {path.parent} does not exist."
+    if deidentify:
+        lowered = path.name.lower()
+        leaks = [s for s in (choices.mrn, choices.name, *choices.name.split())
+                 if len(s) >= 3 and s.lower() in lowered]
+        if leaks:
+            return ("The file name contains the patient's name or MRN; a de-identified "
+                    "report must not. Use the suggested name or another one.")
+    return ""

@@ -35,7 +35,12 @@ from PySide6.QtWidgets import (
 from hairtrack.core.domain import View
 from hairtrack.core.progress import Cancelled, Progress
 from hairtrack.report.chart import prepare_chart
-from hairtrack.report.choices import PatientChoices, load_choices, suggested_name
+from hairtrack.report.choices import (
+    PatientChoices,
+    export_problem,
+    load_choices,
+    suggested_name,
+)
 from hairtrack.report.export import ReportResult, export_report
 from hairtrack.report.layout import Geometry
 from hairtrack.report.model import ReportData, ReportOptions, build_report_data
@@ -258,29 +263,11 @@ class ReportDialog(QDialog):
 
     def problem(self) -> str:
         """Why the export cannot start, in words the user can act on; empty when it can."""
-        if self.choices is None:
-            return "The patient's record is still being read."
-        if not any(box.isChecked() for box in self.view_boxes.values()):
-            return "Choose at least one view (analyse the patient's photos first)."
-        if self.limit.isChecked() and self.date_from.date() > self.date_to.date():
-            return "The period starts after it ends."
-        text = self.path.text().strip()
-        if not text:
-            return "Choose where to save the report."
-        path = Path(text)
-        if path.suffix.lower() != ".pdf":
-            return "The file name must end in .pdf."
-        if not path.parent.is_dir():
-            return f"The folder {path.parent} does not exist."
-        if self.deidentify.isChecked():
-            lowered = path.name.lower()
-            leaks = [s for s in (self.choices.mrn, self.choices.name,
-                                 *self.choices.name.split())
-                     if len(s) >= 3 and s.lower() in lowered]
-            if leaks:
-                return ("The file name contains the patient's name or MRN; a de-identified "
-                        "report must not. Use the suggested name or another one.")
-        return ""
+        period = ((_pydate(self.date_from.date()), _pydate(self.date_to.date()))
+                  if self.limit.isChecked() else None)
+        return export_problem(self.choices,
+                              any(box.isChecked() for box in self.view_boxes.values()),
+                              period, self.path.text(), self.deidentify.isChecked())
 
     # export -------------------------------------------------------------------------------
     def start_export(self) -> None:
