@@ -1,14 +1,14 @@
 """The comparison page: baseline against any visit of the same view.
 
 The page keeps the display state, lays out the controls and routes events;
-`Composer` decides what the panes show, `ViewSync` keeps them in step and
-`Editing` runs the landmark and region tools.
+`Composer` decides what the panes show, `ViewSync` keeps them in step,
+`Editing` runs the landmark and region tools and `shortcuts` maps the keys.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from hairtrack.core.domain import View
@@ -26,11 +26,10 @@ from hairtrack.ui.compare.editing import Editing, Targets
 from hairtrack.ui.compare.image_pane import ImagePane
 from hairtrack.ui.compare.loaders import ImageStore
 from hairtrack.ui.compare.modes import Mode
+from hairtrack.ui.compare.shortcuts import ZOOM_STEP, handle_key
 from hairtrack.ui.compare.strip import StripEntry, VisitStrip
 from hairtrack.ui.compare.sync import ViewSync
 from hairtrack.ui.context import AppContext
-
-ZOOM_STEP = 1.25
 
 
 class CompareView(QWidget):
@@ -134,7 +133,7 @@ class CompareView(QWidget):
         if snap is None or view not in snap.views() or view == self.state.view:
             return
         self.state.view = view
-        self.state.follow_id = _default_follow(snap, view)
+        self.state.follow_id = snap.latest_follow_up(view)
         self.sync.fit()
         self._refresh_lists()
         self.compose()
@@ -217,7 +216,7 @@ class CompareView(QWidget):
         self._pending_photo = None
         if self.state.view is not None and (self.state.follow_id is None or
                                             snap.photo(self.state.follow_id) is None):
-            self.state.follow_id = _default_follow(snap, self.state.view)
+            self.state.follow_id = snap.latest_follow_up(self.state.view)
         self._refresh_lists()
         self.compose()
 
@@ -399,35 +398,7 @@ class CompareView(QWidget):
             self.editing.analyse(self._patient_id)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
-            self.step_visit(-1 if key == Qt.Key.Key_Left else 1)
-        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
-            self.sync.zoom_by(ZOOM_STEP)
-        elif key == Qt.Key.Key_Minus:
-            self.sync.zoom_by(1 / ZOOM_STEP)
-        elif key in (Qt.Key.Key_0, Qt.Key.Key_F):
-            self.sync.fit()
-        elif key == Qt.Key.Key_1:
-            self.sync.actual_size()
-        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.editing.tool == "region":
-            self.editing.region.delete_selected()
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.editing.tool == "region":
-            self.editing.region.close_polygon()
-        elif event.matches(QKeySequence.StandardKey.Undo) and self.editing.tool == "landmarks":
-            self.editing.landmarks.undo()
-        elif key == Qt.Key.Key_Escape and self.editing.tool is not None:
-            self.editing.set_tool(None)
+        if handle_key(self, event):
+            event.accept()
         else:
             super().keyPressEvent(event)
-            return
-        event.accept()
-
-
-def _default_follow(snap: data.Snapshot, view: View) -> int | None:
-    """The latest photo of the view that is not the baseline (else the baseline)."""
-    photos = snap.photos_of(view)
-    baseline = snap.baseline(view)
-    others = [p for p in photos if baseline is None or p.id != baseline.id]
-    chosen = others[-1] if others else baseline
-    return chosen.id if chosen is not None else None

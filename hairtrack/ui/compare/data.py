@@ -52,6 +52,13 @@ class Snapshot:
         photos = self.photos_of(view)
         return next((p for p in photos if p.is_baseline), photos[0] if photos else None)
 
+    def latest_follow_up(self, view: View) -> int | None:
+        """The latest photo of the view that is not the baseline (else the baseline)."""
+        baseline = self.baseline(view)
+        others = [p for p in self.photos_of(view) if baseline is None or p.id != baseline.id]
+        chosen = others[-1] if others else baseline
+        return chosen.id if chosen is not None else None
+
     def visit_number(self, photo: Photo) -> int:
         ordered = sorted(self.visits.values(), key=lambda v: v.visited_at)
         return next((i for i, v in enumerate(ordered, start=1) if v.id == photo.visit_id), 0)
