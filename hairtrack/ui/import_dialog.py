@@ -49,6 +49,8 @@ from hairtrack.ui.import_table import (
     VISIT,
     RowDelegate,
     VisitChoice,
+    outcome_summary,
+    outcomes,
     propose_visit,
     render_row,
     visit_choices,
@@ -332,13 +334,7 @@ class ImportDialog(QDialog):
     def _imported(self, patient_id: int, report: importer.ImportReport) -> None:
         self.busy, self.token = False, None
         self.report = report
-        by_path: dict[Path, tuple[str, str]] = {}
-        for ok in report.imported:
-            by_path[ok.path] = ("imported", "Imported" + (f" ({ok.note})" if ok.note else ""))
-        for dup in report.duplicates:
-            by_path[dup.path] = ("duplicate", f"Already in the library (photo {dup.photo_id})")
-        for bad in report.rejected:
-            by_path[bad.path] = ("rejected", bad.reason)
+        by_path = outcomes(report)
         for row, data in enumerate(self.rows):
             if data["state"] != "pending":
                 continue
@@ -347,15 +343,8 @@ class ImportDialog(QDialog):
             self._show_row(row)
         self._idle()
         self.table.setEnabled(True)
-        parts = [f"Imported {fmt.count(len(report.imported), 'photo')}"]
-        if report.duplicates:
-            parts.append(f"{len(report.duplicates)} already in the library")
         rejected = sum(1 for r in self.rows if r["state"] == "rejected")
-        if rejected:
-            parts.append(f"{rejected} rejected (see Result)")
-        if report.cancelled:
-            parts.append("cancelled before the end")
-        self.summary.setText("  ·  ".join(parts))
+        self.summary.setText(outcome_summary(report, rejected))
         self.import_button.hide()
         self.close_button.setText("Close")
         self.close_button.setObjectName("primaryButton")

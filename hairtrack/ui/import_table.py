@@ -1,4 +1,5 @@
-"""The import dialog's table: its columns, how a row is drawn, and its cell editors.
+"""The import dialog's table: its columns, how a row is drawn, its cell editors,
+and the words for each file's outcome.
 
 The editors write back through the dialog (`set_captured`, `set_view`,
 `set_visit`), which owns the rows and re-proposes visits when a time changes.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QDateTime, QModelIndex, QPersistentModelIndex, Qt
@@ -22,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from hairtrack.core.domain import CaptureSource, View, Visit
-from hairtrack.core.services.importer import display_path
+from hairtrack.core.services.importer import ImportReport, display_path
 from hairtrack.ui import formatting as fmt
 from hairtrack.ui.icons import Colours, icon
 
@@ -154,3 +156,27 @@ def visit_label(visits: Sequence[Visit], choice: VisitChoice) -> str:
         return fmt.day(visit.visited_at) if visit else "?"
     assert isinstance(value, date)
     return f"New visit {fmt.day(value)}"
+
+
+def outcomes(report: ImportReport) -> dict[Path, tuple[str, str]]:
+    """Each imported file's row state and Result text, by path."""
+    by_path: dict[Path, tuple[str, str]] = {}
+    for ok in report.imported:
+        by_path[ok.path] = ("imported", "Imported" + (f" ({ok.note})" if ok.note else ""))
+    for dup in report.duplicates:
+        by_path[dup.path] = ("duplicate", f"Already in the library (photo {dup.photo_id})")
+    for bad in report.rejected:
+        by_path[bad.path] = ("rejected", bad.reason)
+    return by_path
+
+
+def outcome_summary(report: ImportReport, rejected: int) -> str:
+    """One line on what an import did; `rejected` counts every refused row."""
+    parts = [f"Imported {fmt.count(len(report.imported), 'photo')}"]
+    if report.duplicates:
+        parts.append(f"{len(report.duplicates)} already in the library")
+    if rejected:
+        parts.append(f"{rejected} rejected (see Result)")
+    if report.cancelled:
+        parts.append("cancelled before the end")
+    return "  ·  ".join(parts)
