@@ -39,15 +39,15 @@ from hairtrack.core.imaging.transforms import (
 )
 from hairtrack.core.storage import permissions
 
-#: Longest side of the copies analysed; the masks and aligned images are this size.
-#: As large as the finest working copy coverage may choose (`max_work_side`), so a
-#: view is measured as finely as `coverage` would measure the photo itself: a 12 MP
-#: crown's 2-px strands are 1 px wide here, not 0.8 px as at 1600 (synthetic scalps
-#: with strands that fine: MAE 11.6 against 20.0 points). A 12 MP JPEG decodes at
-#: half size either way (DCT scaling); photos up to 2048 px are not reduced at all.
-WORK_SIDE = 2048
 _ALIGN_PARAMS = AlignParams()
 _COVERAGE_PARAMS = CoverageParams()
+#: Longest side of the copies analysed; the masks and aligned images are this size.
+#: The finest working copy coverage may choose (`max_work_side`, 2048), so a view is
+#: measured as finely as `coverage` would measure the photo itself: a 12 MP crown's
+#: 2-px strands are 1 px wide here, not 0.8 px as at 1600 (synthetic scalps with
+#: strands that fine: MAE 11.6 against 20.0 points). A 12 MP JPEG decodes at half
+#: size either way (DCT scaling); photos up to that size are not reduced at all.
+WORK_SIDE = _COVERAGE_PARAMS.max_work_side
 
 Points = tuple[tuple[float, float], ...]
 
