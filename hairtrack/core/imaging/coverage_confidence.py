@@ -79,9 +79,10 @@ def looks_bald(value: float, clusters: Clusters, scalp_texture: float, region_te
         return False
     if clusters.candidates[0].lab[1] < p.bald_min_redness:
         return False  # grey or blond hair, or a strong colour cast: not clearly skin
-    if (clusters.candidates[0].texture_ratio < p.bald_min_texture_ratio
+    # Rougher than the rest as in a mat of hair (`coverage_model._smooth`), and little of it.
+    if (clusters.candidates[0].texture_ratio < p.model.mat_texture_ratio
             and scalp_share < p.bald_min_share):
-        return False  # skin glimpsed between dense strands: little of it, rougher than the rest
+        return False  # skin glimpsed between dense strands
     if not scalp_texture > 0:
         return False
     return region_texture <= p.bald_texture_ratio * scalp_texture
