@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -116,13 +117,14 @@ def _decode(image: Image.Image) -> Image.Image:
         image.load()
         with warnings.catch_warnings():  # a damaged EXIF block is noted, not an error
             warnings.simplefilter("ignore", UserWarning)
-            oriented = ImageOps.exif_transpose(image)
+            # In place: an upright photo is not copied (a 12 MP copy costs about 25 ms).
+            ImageOps.exif_transpose(image, in_place=True)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         message = str(exc) or type(exc).__name__
         if "truncated" in message.lower():
             raise ImageError("image file is truncated (incomplete copy?)") from exc
         raise ImageError(f"image data is corrupt: {message}") from exc
-    return oriented if oriented is not None else image
+    return image
 
 
 def _to_bgr(image: Image.Image) -> BGRImage:
@@ -136,8 +138,9 @@ def _to_bgr(image: Image.Image) -> BGRImage:
         top = float(array.max()) or 1.0
         grey = np.clip(array * (255.0 / top), 0, 255).astype(np.uint8)
         return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
-    rgb = image.convert("RGB")
-    return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    # One OpenCV pass: a reversed view made contiguous by NumPy costs twice as long.
+    return np.asarray(cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR), np.uint8)
 
 
 def validate_image(path: Path) -> ImageInfo:
@@ -169,25 +172,44 @@ def read_reduced(path: Path | str, max_side: int) -> tuple[BGRImage, float]:
     """A copy no larger than `max_side`, decoded cheaply where the format allows.
 
     Returns the pixels and the scale factor from full-resolution (oriented)
-    coordinates to the returned copy's coordinates. JPEG uses DCT-domain
-    reduction (`draft`), so a 12 MP photo decodes in about half the time.
+    coordinates to the returned copy's coordinates. The copy's longest side
+    is `max_side`, except that a JPEG whose DCT-scaled decode (1/2, 1/4, 1/8)
+    lands within `CHEAP_SHARE` under it is returned at that size: a 12 MP
+    photo (4000 or 4032 px) read at 2048 decodes at half size in a quarter of
+    the time, where a full decode and a resize would keep 2 % more detail.
     """
     with _open(Path(path)) as image:
         oriented_longest = max(image.size)  # a 90-degree turn keeps the longest side
         if image.format in ("JPEG", "MPO") and oriented_longest > max_side:
-            # Ask for the target's own shape: a square request would make a 4:3 photo
-            # decode at half size instead of a quarter.
-            ratio = max_side / oriented_longest
-            image.draft("RGB", (max(1, int(image.size[0] * ratio)),
-                                max(1, int(image.size[1] * ratio))))
-        decoded = _decode(image)
-        longest = max(decoded.size)
-        if longest > max_side:
-            ratio = max_side / longest
-            new_size = (max(1, round(decoded.size[0] * ratio)),
-                        max(1, round(decoded.size[1] * ratio)))
-            decoded = decoded.resize(new_size, Image.Resampling.LANCZOS, reducing_gap=2.0)
-        return _to_bgr(decoded), max(decoded.size) / oriented_longest
+            image.draft("RGB", _draft_request(image.size, max_side))
+        pixels = _to_bgr(_decode(image))
+    longest = max(pixels.shape[:2])
+    if longest > max_side:
+        ratio = max_side / longest
+        h, w = pixels.shape[:2]
+        new_size = (max(1, round(w * ratio)), max(1, round(h * ratio)))
+        pixels = np.asarray(cv2.resize(pixels, new_size, interpolation=cv2.INTER_AREA), np.uint8)
+    return pixels, max(pixels.shape[:2]) / oriented_longest
+
+
+#: A DCT-scaled JPEG decode this close under the requested side is taken as it is.
+CHEAP_SHARE = 0.9
+
+
+def _draft_request(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """The size to ask Pillow's `draft` for: it decodes at the coarsest DCT scale reaching it.
+
+    The request has the photo's own shape (a square one would be set by the
+    shorter side and decode a 4:3 photo at twice the needed size).
+    """
+    w, h = size
+    longest = max(w, h)
+    for k in (8, 4, 2):
+        side = -(-longest // k)  # libjpeg rounds a scaled size up ...
+        if CHEAP_SHARE * max_side <= side <= max_side:
+            return max(1, w // k), max(1, h // k)  # ... and Pillow picks k by floor division
+    ratio = max_side / longest
+    return max(1, int(w * ratio)), max(1, int(h * ratio))
 
 
 def make_thumbnail(path: Path, destination: Path, max_side: int = 256, quality: int = 85) -> None:

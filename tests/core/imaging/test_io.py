@@ -242,6 +242,36 @@ def test_read_reduced_is_close_to_a_resized_full_decode(large_jpeg: Path, max_si
     assert psnr(reduced, reference) > 30.0
 
 
+@pytest.mark.parametrize(("size", "side"), [((4032, 3024), 2016), ((4001, 3001), 2001)])
+def test_a_camera_jpeg_read_just_under_the_limit_decodes_at_half_size(
+        tmp_path: Path, size: tuple[int, int], side: int) -> None:
+    """A 12 MP photo read at 2048 px: the half-size DCT decode (2016 px), not a full one resized.
+
+    Pillow picks the DCT scale by floor division and libjpeg rounds the
+    scaled size up, so an odd-sized photo must still decode at half size.
+    """
+    source = imread(sorted(SCALP.glob("*.jpg"))[3])
+    path = tmp_path / "camera.jpg"
+    assert cv2.imwrite(str(path), cv2.resize(source, size, interpolation=cv2.INTER_CUBIC),
+                       [cv2.IMWRITE_JPEG_QUALITY, 90])
+    reduced, scale = io.read_reduced(path, 2048)
+    assert max(reduced.shape[:2]) == side
+    assert scale == pytest.approx(side / size[0])
+    half = cv2.imread(str(path), cv2.IMREAD_REDUCED_COLOR_2)
+    assert np.array_equal(reduced, half)  # the same DCT-domain decode OpenCV makes
+
+
+def test_a_jpeg_far_above_a_dct_scale_is_still_read_at_the_limit(tmp_path: Path) -> None:
+    """A 2400-px photo at 2048: half size (1200) is too far under; decoded fully, then reduced."""
+    source = imread(sorted(SCALP.glob("*.jpg"))[3])
+    path = tmp_path / "large.jpg"
+    assert cv2.imwrite(str(path), cv2.resize(source, (2400, 1800), interpolation=cv2.INTER_CUBIC),
+                       [cv2.IMWRITE_JPEG_QUALITY, 92])
+    reduced, scale = io.read_reduced(path, 2048)
+    assert reduced.shape[:2] == (1536, 2048)
+    assert scale == pytest.approx(2048 / 2400)
+
+
 def test_read_reduced_leaves_small_images_alone(tmp_path: Path) -> None:
     path = tmp_path / "small.png"
     marked_image().save(path)
