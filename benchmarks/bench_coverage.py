@@ -44,6 +44,7 @@ from _common import (  # noqa: E402
     jpeg_brightness_only,
 )
 
+from hairtrack.core.imaging import io  # noqa: E402
 from hairtrack.core.imaging.hair_coverage import CoverageParams, coverage  # noqa: E402
 from hairtrack.core.imaging.synth import (  # noqa: E402
     VisitState,
@@ -53,6 +54,7 @@ from hairtrack.core.imaging.synth import (  # noqa: E402
     make_subject,
     render_scalp,
 )
+from hairtrack.core.services.analysis_work import WORK_SIDE  # noqa: E402
 
 PHOTOS = ROOT / "tests" / "data" / "scalp-photos"
 #: The baseline of the scale and speed tables: coverage-2.1's working copy, never over 800 px.
@@ -68,6 +70,15 @@ def median_ms(fn: Callable[[], object], repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - t0)
     return 1000.0 * statistics.median(times)
+
+
+def as_analyze_measures(path: Path, repeat: int) -> tuple[float, str, float, int]:
+    """Median ms to read `path` as `analyze` does, its size, coverage's ms on it, its factor."""
+    read = median_ms(lambda: io.read_reduced(path, WORK_SIDE), repeat)
+    copy, _ = io.read_reduced(path, WORK_SIDE)
+    roi = disc(copy.shape)
+    took = median_ms(lambda: coverage(copy, roi), repeat)
+    return read, f"{copy.shape[1]}x{copy.shape[0]}", took, coverage(copy, roi).work_factor
 
 
 def camera_like(image: Image, size: tuple[int, int], seed: int) -> Image:
@@ -111,6 +122,7 @@ def speed(repeat: int) -> None:
           f"{'ratio':>6s} {'default-ROI ms':>15s} {'ratio':>6s} {'factor':>6s} "
           f"{'fixed 800 ms':>12s} {'memory':>7s} {'fixed':>6s}")
     ratios = []
+    from_file: list[tuple[str, float, float, str, float, int]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, (label, src) in enumerate(sources):
             path = Path(tmp) / f"{i}.jpg"
@@ -128,7 +140,17 @@ def speed(repeat: int) -> None:
                   f"{drawn / decode:6.2f} {auto:15.1f} {auto / decode:6.2f} {factor:6d} "
                   f"{base:12.1f} {peak_growth_mb(image, roi):7.0f} "
                   f"{peak_growth_mb(image, roi, FIXED_800):6.0f}")
+            from_file.append((label, decode, *as_analyze_measures(path, repeat)))
     print(f"median ratio coverage/decode: {statistics.median(ratios):.2f} (target <= 1.00)")
+    print(f"\nThe same files as `analyze` measures them: read at up to {WORK_SIDE} px "
+          "(io.read_reduced), then coverage of that copy in the same disc")
+    print(f"{'image':22s} {'decode ms':>10s} {'read ms':>8s} {'size':>10s} {'coverage ms':>12s} "
+          f"{'total ms':>9s} {'ratio':>6s} {'factor':>6s}")
+    for label, decode, read, size, took, factor in from_file:
+        print(f"{label:22s} {decode:10.1f} {read:8.1f} {size:>10s} {took:12.1f} "
+              f"{read + took:9.1f} {(read + took) / decode:6.2f} {factor:6d}")
+    total_ratios = [(r[2] + r[4]) / r[1] for r in from_file]
+    print(f"median ratio (read + coverage)/decode: {statistics.median(total_ratios):.2f}")
     small = cv2.imread(str(PHOTOS / "test-001-top-down.jpg"))
     t = median_ms(lambda: coverage(small, disc(small.shape)), repeat)
     print(f"640x640 real photo, drawn region: {t:.1f} ms")

@@ -61,14 +61,11 @@ def upscale_mask(mask: Mask, factor: int, shape: tuple[int, int]) -> Mask:
     big = cv2.resize(mask.view(np.uint8), (mask.shape[1] * factor, mask.shape[0] * factor),
                      interpolation=cv2.INTER_NEAREST)
     h, w = shape
-    out = np.zeros((h, w), np.uint8)
-    bh, bw = min(h, big.shape[0]), min(w, big.shape[1])
-    out[:bh, :bw] = big[:bh, :bw]
-    if bh < h:
-        out[bh:, :bw] = out[bh - 1:bh, :bw]
-    if bw < w:
-        out[:, bw:] = out[:, bw - 1:bw]
-    return out.view(bool)
+    big = big[:h, :w]
+    pad_y, pad_x = h - big.shape[0], w - big.shape[1]
+    if pad_y or pad_x:  # the photo's partial last blocks: their neighbours' values
+        big = cv2.copyMakeBorder(big, 0, pad_y, 0, pad_x, cv2.BORDER_REPLICATE)
+    return np.ascontiguousarray(big).view(bool)
 
 
 def upscale_field(values: F32, factor: int, shape: tuple[int, int]) -> F32:
