@@ -71,9 +71,14 @@ def looks_bald(value: float, clusters: Clusters, scalp_texture: float, region_te
     as scalp, those glimpses make the mat of strands look smooth beside them,
     but they are rougher than the rest and a small share of the region
     (dense black hair: 5-8 %, texture ratio 0.45-0.57; real bald crowns
-    under a cool or dim light, as rough: 13-18 %). `scalp_texture` is the
-    median texture inside what was taken as scalp, `region_texture` that of
-    the whole region, `scalp_share` the region's share in the scalp cluster.
+    under a cool or dim light, as rough: 13-18 %). Nor does a head whose
+    scalp, as taken, is itself as rough as a mat of strands (the dense-hair
+    check's own bar, `tone_min_texture`: bare scalp, real bald crowns under
+    every test light included, measures under 0.022; the hair tones a light
+    made the best candidate on real level-3 heads, 0.034-0.053).
+    `scalp_texture` is the median texture inside what was taken as scalp,
+    `region_texture` that of the whole region, `scalp_share` the region's
+    share in the scalp cluster.
     """
     if value > p.bald_max_coverage or not clusters.candidates:
         return False
@@ -83,8 +88,8 @@ def looks_bald(value: float, clusters: Clusters, scalp_texture: float, region_te
     if (clusters.candidates[0].texture_ratio < p.model.mat_texture_ratio
             and scalp_share < p.bald_min_share):
         return False  # skin glimpsed between dense strands
-    if not scalp_texture > 0:
-        return False
+    if not 0 < scalp_texture < p.tone_min_texture:
+        return False  # what was taken as scalp is as rough as a mat of strands: not bare
     return region_texture <= p.bald_texture_ratio * scalp_texture
 
 

@@ -75,7 +75,7 @@ __all__ = [
 #: Fewer working pixels than this across, either way, and there is nothing to measure.
 MIN_WORK_SIDE = 16
 #: Bump whenever a change can move a coverage number; stored with every measurement.
-ALGORITHM_VERSION = "coverage-2.4"
+ALGORITHM_VERSION = "coverage-2.5"
 METHOD = "flat-scalp-ratio+local-scalp+skin-distance+half-way"
 #: Below what a progress series reports: "no scalp in view" is not a measurement.
 NO_SCALP_CONFIDENCE = 0.25
