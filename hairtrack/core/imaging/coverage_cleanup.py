@@ -66,10 +66,31 @@ def assign_clipped(hair: NDArray[np.bool_], use: NDArray[np.bool_],
 
     A clipped pixel has lost its colour: on a strand it is shine on hair, on a
     bald crown the flash's reflection on skin; the neighbourhood says which.
+    Highlights are usually a few small spots, so the neighbourhood is read in
+    the box round them only (a whole 3 MP working copy costs 60 ms; the
+    blur's values inside the box are the same either way).
     """
-    hf, uf = hair.astype(np.float32), use.astype(np.float32)
-    num = cv2.GaussianBlur(hf, (0, 0), 3.0)
-    den = cv2.GaussianBlur(uf, (0, 0), 3.0)
-    far = masked_blur(hf[:, :, None], uf, 15.0, np.zeros(1, np.float32))[:, :, 0]
-    share = np.where(den > 0.05, num / np.maximum(den, 1e-6), far)
-    return np.asarray(hair | (clipped & (share >= 0.5)))
+    ys, xs = np.nonzero(clipped)
+    if len(ys) == 0:
+        return hair
+    h, w = hair.shape
+    y0, y1 = max(0, int(ys.min()) - _NEAR_REACH), min(h, int(ys.max()) + _NEAR_REACH + 1)
+    x0, x1 = max(0, int(xs.min()) - _NEAR_REACH), min(w, int(xs.max()) + _NEAR_REACH + 1)
+    box = (slice(y0, y1), slice(x0, x1))
+    num = cv2.GaussianBlur(hair[box].astype(np.float32), (0, 0), _NEAR_SIGMA)
+    den = cv2.GaussianBlur(use[box].astype(np.float32), (0, 0), _NEAR_SIGMA)
+    near = den > 0.05
+    share = num / np.maximum(den, 1e-6)
+    if (clipped[box] & ~near).any():  # a highlight with no measured pixel near: look wider
+        hf, uf = hair.astype(np.float32), use.astype(np.float32)
+        far = masked_blur(hf[:, :, None], uf, 15.0, np.zeros(1, np.float32))[:, :, 0]
+        share = np.where(near, share, far[box])
+    out = hair.copy()
+    out[box] |= clipped[box] & (share >= 0.5)
+    return out
+
+
+#: The near neighbourhood of a clipped pixel (px, Gaussian sigma) and how far its
+#: kernel reaches (OpenCV's float kernels span 4 sigma each way).
+_NEAR_SIGMA = 3.0
+_NEAR_REACH = 13
