@@ -132,6 +132,20 @@ def test_dense_brown_hair_measured_against_a_hair_tone_is_at_the_ceiling(name: s
     assert result.coverage == 1.0 and result.note and "no bare scalp" in result.note
 
 
+@pytest.mark.xfail(strict=True, reason="known limitation: the scalp colour field follows the "
+                   "hair where dense dark hair meets bare skin in the region; measured 42-63 %, "
+                   "confidence 1.0, under gamma 0.7-1.4 (coverage-2.5)")
+def test_dense_dark_hair_beside_a_bare_forehead_is_mostly_hair() -> None:
+    """Published level 3: dense afro-textured hair over about three quarters of the disc.
+
+    The forehead at the disc's edge is the scalp colour (rightly); in the hair
+    the colour field is seeded from the lightest glimpses between strands and
+    is pulled down to the hair's own tone, so half the hair reads as scalp.
+    """
+    result = _disc_result("train-037-top-down.jpg")
+    assert result.coverage >= 0.65 or result.confidence < 0.3
+
+
 def test_dense_grey_hair_is_not_taken_for_a_bald_scalp() -> None:
     """Published level 2, dense grey hair: smooth at this size, but not as red as scalp."""
     result = _disc_result("train-033-top-down.jpg")
