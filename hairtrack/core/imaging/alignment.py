@@ -11,9 +11,10 @@ reported as the simplest model that reproduces it (align_refine.py) -> acceptanc
 (align_quality.py, align_uncertainty.py). A result below the bar is a refusal with a
 reason, never a silently bad warp.
 
-`align` works at up to `work_max_side` px; `align_files` decodes JPEGs at the largest
-power-of-two reduction not above it (750 px for a 4000x3000 photo), which is what makes
-it cheaper than decoding the two files at full resolution.
+`align` works at up to `work_max_side` px; `align_files` reads the files at that size
+(`io.read_reduced`: a 4000x3000 JPEG decodes at a quarter in the DCT domain, 1000 px),
+which is what makes it cheaper than decoding the two files at full resolution; both
+therefore match features at the same scale.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def align_files(
 def _load_work(path: Path, p: AlignParams) -> feats.WorkImage | str:
     try:
         size = _oriented_size(path)
-        image, _ = read_reduced(path, _cheap_decode_side(size, p.work_max_side))
+        image, _ = read_reduced(path, p.work_max_side)
     except ImageError as exc:
         return str(exc)
     if min(image.shape[:2]) < _MIN_SIDE:
@@ -124,23 +125,6 @@ def _oriented_size(path: Path) -> tuple[int, int]:
     except Exception as exc:  # io.read_reduced gives the clinician-facing message
         raise ImageError(str(exc)) from exc
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
-
-
-def _cheap_decode_side(size: tuple[int, int], work_max_side: int) -> int:
-    """The largest side <= work_max_side that JPEG draft decoding reaches at 1/2^k cost.
-
-    io.read_reduced asks Pillow for a square box, so its DCT scaling is set by the
-    SHORTER side; asking for exactly `work_max_side` on a 4:3 photo decodes at twice the
-    needed size. Requesting (shorter side / 2^k) keeps the cheap power-of-two decode.
-    """
-    short, longest = min(size), max(size)
-    if longest <= work_max_side:
-        return longest
-    for factor in (8, 4, 2):
-        side = short // factor
-        if side >= 0.7 * work_max_side and side <= work_max_side:
-            return side
-    return work_max_side
 
 
 def _align_work(
