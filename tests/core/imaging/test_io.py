@@ -257,8 +257,10 @@ def test_a_camera_jpeg_read_just_under_the_limit_decodes_at_half_size(
     reduced, scale = io.read_reduced(path, 2048)
     assert max(reduced.shape[:2]) == side
     assert scale == pytest.approx(side / size[0])
+    # 2016, not 2048: no full decode was resized. The pixels are that DCT-domain decode
+    # (OpenCV's own, with its own libjpeg build: the same to within rounding).
     half = cv2.imread(str(path), cv2.IMREAD_REDUCED_COLOR_2)
-    assert np.array_equal(reduced, half)  # the same DCT-domain decode OpenCV makes
+    assert half.shape == reduced.shape and psnr(reduced, half) > 40.0
 
 
 def test_a_jpeg_far_above_a_dct_scale_is_still_read_at_the_limit(tmp_path: Path) -> None:
