@@ -26,6 +26,14 @@ def real_photos() -> list[Path]:
     return sorted(PHOTOS.glob("*.jpg"))
 
 
+def disc(shape: tuple[int, ...], radius: float = 0.35) -> Image:
+    """A filled central disc (radius a share of the shorter side): the region the tables use."""
+    h, w = int(shape[0]), int(shape[1])
+    mask = np.zeros((h, w), np.uint8)
+    cv2.circle(mask, (w // 2, h // 2), round(radius * min(h, w)), 255, -1)
+    return mask
+
+
 @dataclass(frozen=True)
 class Case:
     reference: Image
