@@ -55,23 +55,23 @@ def _click_box(qtbot: QtBot, box: QCheckBox) -> None:
 
 
 def _type_path(qtbot: QtBot, dialog: ReportDialog, path: Path) -> None:
-    dialog.path.clear()
-    qtbot.keyClicks(dialog.path, str(path))
+    dialog.form.path.clear()
+    qtbot.keyClicks(dialog.form.path, str(path))
 
 
 def test_options_come_from_the_record_and_settings(sync_dialog: ReportDialog,
                                                    qtbot: QtBot) -> None:
     dialog = sync_dialog
-    assert list(dialog.view_boxes) == [View.VERTEX, View.FRONTAL, View.MID_SCALP,
+    assert list(dialog.form.view_boxes) == [View.VERTEX, View.FRONTAL, View.MID_SCALP,
                                        View.OCCIPITAL]
-    assert all(box.isChecked() for box in dialog.view_boxes.values())
-    assert dialog.paper.currentText() == "Letter"
-    assert not dialog.date_from.isEnabled()
-    _click_box(qtbot, dialog.limit)
-    assert dialog.date_from.isEnabled() and dialog.date_to.isEnabled()
-    assert dialog.date_from.date().toPython() == date(2025, 11, 3)
-    _click_box(qtbot, dialog.view_boxes[View.FRONTAL])
-    _click_box(qtbot, dialog.strip)
+    assert all(box.isChecked() for box in dialog.form.view_boxes.values())
+    assert dialog.form.paper.currentText() == "Letter"
+    assert not dialog.form.date_from.isEnabled()
+    _click_box(qtbot, dialog.form.limit)
+    assert dialog.form.date_from.isEnabled() and dialog.form.date_to.isEnabled()
+    assert dialog.form.date_from.date().toPython() == date(2025, 11, 3)
+    _click_box(qtbot, dialog.form.view_boxes[View.FRONTAL])
+    _click_box(qtbot, dialog.form.strip)
     options = dialog.options()
     assert options.views == (View.VERTEX, View.MID_SCALP, View.OCCIPITAL)
     assert options.date_from == date(2025, 11, 3) and options.date_to is not None
@@ -82,15 +82,15 @@ def test_options_come_from_the_record_and_settings(sync_dialog: ReportDialog,
 def test_deidentified_file_name_carries_only_the_code(sync_dialog: ReportDialog,
                                                       qtbot: QtBot) -> None:
     dialog = sync_dialog
-    assert "DEMO-001" in Path(dialog.path.text()).name
+    assert "DEMO-001" in Path(dialog.form.path.text()).name
     assert "Alex Demo" in dialog.subtitle.text()
-    _click_box(qtbot, dialog.deidentify)
+    _click_box(qtbot, dialog.form.deidentify)
     code = deidentify.pseudonym(dialog.context.library.root, "DEMO-001")
-    name = Path(dialog.path.text()).name
+    name = Path(dialog.form.path.text()).name
     assert code in name and "DEMO" not in name and "Alex" not in name
     assert dialog.subtitle.text() == f"De-identified as {code}"
-    _click_box(qtbot, dialog.deidentify)
-    assert "DEMO-001" in Path(dialog.path.text()).name
+    _click_box(qtbot, dialog.form.deidentify)
+    assert "DEMO-001" in Path(dialog.form.path.text()).name
 
 
 def test_export_writes_the_report_and_reports_back(sync_dialog: ReportDialog, qtbot: QtBot,
@@ -113,7 +113,7 @@ def test_export_writes_the_report_and_reports_back(sync_dialog: ReportDialog, qt
 def test_deidentified_export_refuses_a_name_with_the_mrn(sync_dialog: ReportDialog,
                                                          qtbot: QtBot, tmp_path: Path) -> None:
     dialog = sync_dialog
-    _click_box(qtbot, dialog.deidentify)
+    _click_box(qtbot, dialog.form.deidentify)
     _type_path(qtbot, dialog, tmp_path / "report DEMO-001.pdf")
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert dialog.error.isVisibleTo(dialog)
@@ -145,7 +145,7 @@ def test_cancel_stops_a_background_export(qtbot: QtBot, fake_copy: tuple[Library
     runner = TaskRunner()
     try:
         dialog = _dialog(qtbot, library, patient_id, settings, runner)
-        qtbot.waitUntil(lambda: bool(dialog.view_boxes), timeout=30_000)
+        qtbot.waitUntil(lambda: bool(dialog.form.view_boxes), timeout=30_000)
         out = tmp_path / "cancelled.pdf"
         _type_path(qtbot, dialog, out)
 
