@@ -47,17 +47,28 @@ def drop_specks(hair: NDArray[np.bool_], distance: NDArray[np.float32], core: fl
     """
     if not hair.any():
         return hair
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(hair.astype(np.uint8), connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(hair.astype(np.uint8), connectivity=8)
+    lab = np.asarray(labels, np.int32)
     area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
     diag2 = (stats[:, cv2.CC_STAT_WIDTH].astype(np.float64) ** 2
              + stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64) ** 2)
-    mean_d = np.bincount(lab.ravel(), weights=distance.ravel(), minlength=n) / np.maximum(area, 1)
+    small = area < p.faint_max_area
+    small[0] = False  # the background
+    # Only small pieces can be faint: their pixels alone are summed (a third of
+    # the time of summing all; each piece's sum is the same, in the same order).
+    pick = _lookup(small, lab)
+    mean_d = np.bincount(lab[pick], weights=distance[pick], minlength=n) / np.maximum(area, 1)
     speck = area < p.min_component
     blob = (area < p.blob_max_area) & (area / np.maximum(diag2, 1.0) > p.blob_fill)
-    faint = (area < p.faint_max_area) & (mean_d < p.faint_fraction * core)
+    faint = small & (mean_d < p.faint_fraction * core)
     drop = speck | blob | faint
     drop[0] = False
-    return hair & ~drop[lab] if drop.any() else hair
+    return hair & ~_lookup(drop, lab) if drop.any() else hair
+
+
+def _lookup(table: NDArray[np.bool_], labels: NDArray[np.int32]) -> NDArray[np.bool_]:
+    """`table[labels]` for a per-piece flag, gathered as bytes (NumPy's fast path)."""
+    return np.take(table.view(np.uint8), labels).view(bool)
 
 
 def assign_clipped(hair: NDArray[np.bool_], use: NDArray[np.bool_],

@@ -1,11 +1,13 @@
-"""Clean-up of the hair mask: clipped highlights take the class of their neighbourhood."""
+"""Clean-up of the hair mask: clipped highlights take the class of their neighbourhood;
+specks, blobs and faint short pieces are not strands."""
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
 
-from hairtrack.core.imaging.coverage_cleanup import assign_clipped
+from hairtrack.core.imaging.coverage_cleanup import assign_clipped, drop_specks
+from hairtrack.core.imaging.hair_coverage import CoverageParams
 
 SHAPE = (300, 400)
 
@@ -50,3 +52,26 @@ def test_no_highlight_changes_nothing() -> None:
     hair = np.random.default_rng(0).random(SHAPE) > 0.5
     out = assign_clipped(hair, np.ones(SHAPE, bool), np.zeros(SHAPE, bool))
     assert np.array_equal(out, hair)
+
+
+def test_specks_blobs_and_faint_short_pieces_go_strands_stay() -> None:
+    """What `drop_specks` keeps is decided per piece: size, shape and its mean strength."""
+    p = CoverageParams()
+    hair = np.zeros((60, 120), bool)
+    distance = np.zeros(hair.shape, np.float32)
+    core = 10.0
+    pieces = {  # name: (rows, cols, strength, kept)
+        "speck": ((5, 6), (5, 6), 20.0, False),
+        "blob": ((10, 18), (10, 18), 20.0, False),
+        "faint short strand": ((30, 31), (5, 25), 4.0, False),
+        "strong short strand": ((40, 41), (5, 25), 12.0, True),
+        "faint long strand": ((50, 51), (5, 115), 4.0, True),
+    }
+    for (r0, r1), (c0, c1), strength, _ in pieces.values():
+        hair[r0:r1, c0:c1] = True
+        distance[r0:r1, c0:c1] = strength
+    kept = drop_specks(hair, distance, core, p)
+    for name, ((r0, r1), (c0, c1), _, expected) in pieces.items():
+        assert bool(kept[r0:r1, c0:c1].all()) is expected, name
+        assert kept[r0:r1, c0:c1].all() or not kept[r0:r1, c0:c1].any(), name
+    assert not (kept & ~hair).any()
