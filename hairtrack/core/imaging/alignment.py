@@ -1,7 +1,7 @@
 """Align a follow-up scalp photo to the baseline photo of the same view.
 
 Public API: `align`, `align_files`, `AlignParams`, `AlignmentResult`, `ALGORITHM_VERSION`,
-`warp_to_reference`, `transform_points`.
+`Reference`, `warp_to_reference`, `transform_points`.
 
 Pipeline (all on reduced working copies; the matrix is carried back to full resolution):
 CLAHE-normalised grey -> ORB features, plus SIFT when ORB finds little -> ratio-tested
@@ -14,11 +14,14 @@ reason, never a silently bad warp.
 `align` works at up to `work_max_side` px; `align_files` reads the files at that size
 (`io.read_reduced`: a 4000x3000 JPEG decodes at a quarter in the DCT domain, 1000 px),
 which is what makes it cheaper than decoding the two files at full resolution; both
-therefore match features at the same scale.
+therefore match features at the same scale. Every follow-up of a view is aligned to the
+same baseline: a `Reference` keeps the baseline's working copy and features, so they are
+found once, not once per follow-up (the results are the same either way).
 """
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -53,6 +56,7 @@ __all__ = [
     "ALGORITHM_VERSION",
     "AlignParams",
     "AlignmentResult",
+    "Reference",
     "align",
     "align_files",
     "transform_points",
@@ -62,24 +66,70 @@ __all__ = [
 _MIN_SIDE = 32
 
 
+class Reference:
+    """A baseline photo prepared for aligning many follow-ups to it.
+
+    Its working copy is made when it is created, its ORB and SIFT features
+    the first time a follow-up needs them (SIFT only when ORB finds too
+    little); then kept. Safe to share between threads.
+    """
+
+    def __init__(self, work: feats.WorkImage, params: AlignParams, usable: bool = True) -> None:
+        self.work, self.params, self.usable = work, params, usable
+        self._lock = threading.Lock()
+        self._orb: feats.Features | None = None
+        self._sift: tuple[feats.WorkImage, feats.Features] | None = None
+
+    @classmethod
+    def from_image(cls, image: BGRImage, params: AlignParams | None = None) -> Reference:
+        p = params or AlignParams()
+        if image.ndim not in (2, 3) or min(image.shape[:2]) < _MIN_SIDE:
+            blank = feats.WorkImage(np.zeros((1, 1), np.uint8), (1.0, 1.0), (1, 1))
+            return cls(blank, p, usable=False)
+        return cls(feats.make_work_image(image, p.work_max_side, p), p)
+
+    def orb(self) -> feats.Features:
+        with self._lock:
+            if self._orb is None:
+                self._orb = feats.detect_orb(self.work.gray, self.params)
+            return self._orb
+
+    def sift(self) -> tuple[feats.WorkImage, feats.Features]:
+        """The copy SIFT runs on (at most `sift_max_side`) and its features."""
+        with self._lock:
+            if self._sift is None:
+                small = _shrink_work(self.work, self.params.sift_max_side)
+                self._sift = (small, feats.detect_sift(small.gray, self.params))
+            return self._sift
+
+
 def align(
-    reference: BGRImage, moving: BGRImage, *, params: AlignParams | None = None
+    reference: BGRImage | Reference, moving: BGRImage, *, params: AlignParams | None = None
 ) -> AlignmentResult:
-    """Transform taking `moving` pixels onto `reference`, at the arrays' own resolution."""
+    """Transform taking `moving` pixels onto `reference`, at the arrays' own resolution.
+
+    `reference` is a photo, or a `Reference.from_image` of one (with the same `params`).
+    """
     return align_with_evidence(reference, moving, params=params)[0]
 
 
 def align_with_evidence(
-    reference: BGRImage, moving: BGRImage, *, params: AlignParams | None = None
+    reference: BGRImage | Reference, moving: BGRImage, *, params: AlignParams | None = None
 ) -> tuple[AlignmentResult, Evidence | None]:
     """`align`, plus the raw measurements behind its decision (for calibration tables)."""
-    p = params or AlignParams()
-    for name, image in (("reference", reference), ("moving", moving)):
-        if image.ndim not in (2, 3) or min(image.shape[:2]) < _MIN_SIDE:
-            return refusal(f"{name} image is too small or not an image"), None
-    ref_work = feats.make_work_image(reference, p.work_max_side, p)
+    p = params or (reference.params if isinstance(reference, Reference) else AlignParams())
+    if isinstance(reference, Reference):
+        if reference.params != p:
+            raise ValueError("the Reference was prepared with other alignment parameters")
+        if not reference.usable:
+            return refusal("reference image is too small or not an image"), None
+    elif reference.ndim not in (2, 3) or min(reference.shape[:2]) < _MIN_SIDE:
+        return refusal("reference image is too small or not an image"), None
+    if moving.ndim not in (2, 3) or min(moving.shape[:2]) < _MIN_SIDE:
+        return refusal("moving image is too small or not an image"), None
+    ref = reference if isinstance(reference, Reference) else Reference.from_image(reference, p)
     mov_work = feats.make_work_image(moving, p.work_max_side, p)
-    return _align_work(ref_work, mov_work, p)
+    return _align_work(ref, mov_work, p)
 
 
 def align_files(
@@ -102,7 +152,7 @@ def align_files(
             return refusal(f"cannot read {path.name}: {item}")
     ref_work, mov_work = loaded
     assert not isinstance(ref_work, str) and not isinstance(mov_work, str)
-    return _align_work(ref_work, mov_work, p)[0]
+    return _align_work(Reference(ref_work, p), mov_work, p)[0]
 
 
 def _load_work(path: Path, p: AlignParams) -> feats.WorkImage | str:
@@ -128,20 +178,23 @@ def _oriented_size(path: Path) -> tuple[int, int]:
 
 
 def _align_work(
-    ref: feats.WorkImage, mov: feats.WorkImage, p: AlignParams
+    reference: Reference, mov: feats.WorkImage, p: AlignParams
 ) -> tuple[AlignmentResult, Evidence | None]:
+    ref = reference.work
     ref_h, ref_w = ref.gray.shape[:2]
     mov_h, mov_w = mov.gray.shape[:2]
     px_scale = ref_w / 1000.0  # px of the reference working copy per px at 1000-px width
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        f_ref, f_mov = pool.map(lambda g: feats.detect_orb(g, p), (ref.gray, mov.gray))
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the reference's, unless known already
+        pending = pool.submit(reference.orb)
+        f_mov = feats.detect_orb(mov.gray, p)
+        f_ref = pending.result()
     src, dst = feats.match(f_mov, f_ref, p.ratio)
     fit = feats.estimate(src, dst, p, px_scale)
     if p.sift_fallback and (fit is None or fit.inliers < p.sift_below_inliers):
         # Pool ORB and SIFT matches: each finds different stable points (SIFT favours
         # blobs such as moles and freckles, ORB corners), and one fit over both is
         # better constrained than the better of two separate fits.
-        s_src, s_dst = _sift_matches(ref, mov, p)
+        s_src, s_dst = _sift_matches(reference, mov, p)
         if len(s_src):
             pooled = feats.estimate(np.vstack([src, s_src]), np.vstack([dst, s_dst]), p,
                                     px_scale)
@@ -196,14 +249,15 @@ def _spread(matrix: Matrix, fit: feats.Fit, threshold: float, overlap_area: floa
     return float(min(1.0, cv2.contourArea(hull) / overlap_area))
 
 
-def _sift_matches(ref: feats.WorkImage, mov: feats.WorkImage,
+def _sift_matches(reference: Reference, mov: feats.WorkImage,
                   p: AlignParams) -> tuple[feats.Points, feats.Points]:
     """SIFT matches on smaller copies, returned in working-copy coordinates."""
-    ref_small = _shrink_work(ref, p.sift_max_side)
-    mov_small = _shrink_work(mov, p.sift_max_side)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        f_ref, f_mov = pool.map(lambda g: feats.detect_sift(g, p),
-                                (ref_small.gray, mov_small.gray))
+    ref = reference.work
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the reference's, unless known already
+        pending = pool.submit(reference.sift)
+        mov_small = _shrink_work(mov, p.sift_max_side)
+        f_mov = feats.detect_sift(mov_small.gray, p)
+        ref_small, f_ref = pending.result()
     src, dst = feats.match(f_mov, f_ref, p.ratio)
     to_work_mov = (mov_small.scale[0] / mov.scale[0], mov_small.scale[1] / mov.scale[1])
     to_work_ref = (ref_small.scale[0] / ref.scale[0], ref_small.scale[1] / ref.scale[1])

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from hairtrack.core.domain import View
 from hairtrack.core.imaging import io
 from hairtrack.core.imaging.alignment import ALGORITHM_VERSION as ALIGN_VERSION
-from hairtrack.core.imaging.alignment import AlignmentResult, AlignParams, align
+from hairtrack.core.imaging.alignment import AlignmentResult, AlignParams, Reference, align
 from hairtrack.core.imaging.checks import ALGORITHM_VERSION as CHECKS_VERSION
 from hairtrack.core.imaging.checks import capture_checks
 from hairtrack.core.imaging.hair_coverage import ALGORITHM_VERSION as COVERAGE_VERSION
@@ -246,7 +246,17 @@ def _align(job: PhotoJob, ref: NDArray[np.uint8], ref_scale: float,
         return transform_from_landmarks(
             ref_pts, mov_pts, reference_size=(ref.shape[1], ref.shape[0]),
             moving_size=(moving.shape[1], moving.shape[0]))
-    return align(ref, moving, params=_ALIGN_PARAMS)
+    return align(_reference(job.baseline_path), moving, params=_ALIGN_PARAMS)
+
+
+@functools.lru_cache(maxsize=4)
+def _reference(baseline_path: Path) -> Reference:
+    """The baseline prepared once for all the follow-ups of its view (features found once).
+
+    Keyed by content-addressed path like `_region`; two workers asking at once
+    may both prepare it, and get the same answer.
+    """
+    return Reference.from_image(_baselines.get(baseline_path)[0], _ALIGN_PARAMS)
 
 
 def _to_work(points: Points, scale: float) -> list[tuple[float, float]]:

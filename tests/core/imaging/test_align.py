@@ -18,11 +18,12 @@ import pytest
 from numpy.typing import NDArray
 from PIL import Image
 
-from hairtrack.core.imaging import synth
+from hairtrack.core.imaging import align_features, synth
 from hairtrack.core.imaging.alignment import (
     ALGORITHM_VERSION,
     AlignmentResult,
     AlignParams,
+    Reference,
     align,
     align_files,
     transform_points,
@@ -279,6 +280,42 @@ def test_params_are_storable() -> None:
     stored = json.loads(json.dumps(params.as_dict()))
     assert AlignParams(**stored) == params
     assert ALGORITHM_VERSION
+
+
+def test_a_prepared_reference_aligns_alike_and_finds_its_features_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every follow-up of a view is aligned to one baseline: its features are found once."""
+    rng = np.random.default_rng(5)
+    canvas = (640, 480)
+    subject = _subject(rng, canvas)
+    visits = [synth.photograph(synth.render_scalp(subject, synth.VisitState(
+        density=d, styling_seed=i, restyle=0.0)), _synthetic_capture(rng, canvas)).image
+        for i, d in enumerate((0.5, 0.55, 0.6))]
+    params = AlignParams(sift_below_inliers=10**6)  # SIFT as well as ORB, every time
+    plain = [align(visits[0], follow, params=params) for follow in visits[1:]]
+    calls = {"orb": 0, "sift": 0}
+    for kind in calls:
+        real = getattr(align_features, f"detect_{kind}")
+
+        def counted(*args: object, _real: object = real, _kind: str = kind) -> object:
+            calls[_kind] += 1
+            return _real(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(align_features, f"detect_{kind}", counted)
+    reference = Reference.from_image(visits[0], params)
+    prepared = [align(reference, follow) for follow in visits[1:]]
+    assert calls == {"orb": 3, "sift": 3}  # the baseline's once, each follow-up's once
+    for a, b in zip(plain, prepared, strict=True):
+        assert a.ok and b.ok and a.matrix is not None and b.matrix is not None
+        assert np.array_equal(a.matrix, b.matrix) and a.quality == b.quality
+
+
+def test_a_reference_must_match_the_parameters(photo: Image8) -> None:
+    reference = Reference.from_image(photo, AlignParams(orb_features=800))
+    with pytest.raises(ValueError, match="other alignment parameters"):
+        align(reference, photo, params=AlignParams())
+    tiny = align(Reference.from_image(photo[:8, :8]), photo)
+    assert not tiny.ok and tiny.reason is not None and "too small" in tiny.reason
 
 
 def _save_jpeg(path: Path, image: Image8, orientation: int | None = None) -> None:
