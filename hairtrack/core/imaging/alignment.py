@@ -76,7 +76,8 @@ class Reference:
 
     def __init__(self, work: feats.WorkImage, params: AlignParams, usable: bool = True) -> None:
         self.work, self.params, self.usable = work, params, usable
-        self._lock = threading.Lock()
+        # One lock each: a follow-up needing ORB must not wait while another finds SIFT.
+        self._orb_lock, self._sift_lock = threading.Lock(), threading.Lock()
         self._orb: feats.Features | None = None
         self._sift: tuple[feats.WorkImage, feats.Features] | None = None
 
@@ -89,14 +90,14 @@ class Reference:
         return cls(feats.make_work_image(image, p.work_max_side, p), p)
 
     def orb(self) -> feats.Features:
-        with self._lock:
+        with self._orb_lock:
             if self._orb is None:
                 self._orb = feats.detect_orb(self.work.gray, self.params)
             return self._orb
 
     def sift(self) -> tuple[feats.WorkImage, feats.Features]:
         """The copy SIFT runs on (at most `sift_max_side`) and its features."""
-        with self._lock:
+        with self._sift_lock:
             if self._sift is None:
                 small = _shrink_work(self.work, self.params.sift_max_side)
                 self._sift = (small, feats.detect_sift(small.gray, self.params))
@@ -117,17 +118,18 @@ def align_with_evidence(
     reference: BGRImage | Reference, moving: BGRImage, *, params: AlignParams | None = None
 ) -> tuple[AlignmentResult, Evidence | None]:
     """`align`, plus the raw measurements behind its decision (for calibration tables)."""
-    p = params or (reference.params if isinstance(reference, Reference) else AlignParams())
     if isinstance(reference, Reference):
+        p = params or reference.params
         if reference.params != p:
             raise ValueError("the Reference was prepared with other alignment parameters")
-        if not reference.usable:
-            return refusal("reference image is too small or not an image"), None
-    elif reference.ndim not in (2, 3) or min(reference.shape[:2]) < _MIN_SIDE:
+        ref = reference
+    else:
+        p = params or AlignParams()
+        ref = Reference.from_image(reference, p)
+    if not ref.usable:
         return refusal("reference image is too small or not an image"), None
     if moving.ndim not in (2, 3) or min(moving.shape[:2]) < _MIN_SIDE:
         return refusal("moving image is too small or not an image"), None
-    ref = reference if isinstance(reference, Reference) else Reference.from_image(reference, p)
     mov_work = feats.make_work_image(moving, p.work_max_side, p)
     return _align_work(ref, mov_work, p)
 
