@@ -3,11 +3,14 @@
     python benchmarks/bench_alignment.py            # full tables (several minutes)
     python benchmarks/bench_alignment.py --quick    # smaller samples
     python benchmarks/bench_alignment.py --only speed
+    python benchmarks/bench_alignment.py --only baseline   # one baseline, many follow-ups
 
 Speed: 12-megapixel (4000x3000) JPEG q90 pairs made from real photos (upscaled, with
 sensor-like noise so they compress like camera files), the follow-up warped by a known
 transform and relit. The floor is cv2.imread of both files (full decode), measured in the
-same run; align_files includes its own (reduced) decoding.
+same run; align_files includes its own (reduced) decoding. Baseline: several follow-ups of
+one synthetic scalp aligned to its baseline as `analyze` does (the baseline prepared once,
+`alignment.Reference`) against aligning each pair afresh, in the same run.
 
 Accuracy: corner error = mean misregistration at the reference's corners, px at 1000-px
 width. "Solvable" sets must align; "unrelated" sets (different people) must be refused.
@@ -40,7 +43,7 @@ from _common import (
 )
 
 from hairtrack.core.imaging import synth
-from hairtrack.core.imaging.alignment import ALGORITHM_VERSION, align, align_files
+from hairtrack.core.imaging.alignment import ALGORITHM_VERSION, Reference, align, align_files
 from hairtrack.core.imaging.transforms import corner_error
 
 
@@ -201,17 +204,59 @@ def synthetic(n: int, restyles: tuple[float, ...]) -> None:
           "(target >= 95%)")
 
 
+def baseline_table(follow_ups: int, repeat: int) -> None:
+    """Follow-ups of one baseline, as `analyze` aligns a view: its baseline prepared once."""
+    canvas = (2000, 1500)  # the size `analyze` reads a 12 MP photo at
+    rng = np.random.default_rng(31)
+    subject = synth.make_subject(31, "light", "dark", canvas_size=canvas, pattern="vertex")
+    photos = [synth.photograph(synth.render_scalp(subject, synth.VisitState(
+        density=0.5 + 0.03 * i, styling_seed=i, restyle=0.15)), _capture(rng, canvas)).image
+        for i in range(follow_ups + 1)]
+    baseline, rest = photos[0], photos[1:]
+
+    def afresh() -> list[dict[str, object]]:
+        return [align(baseline, f).to_json() for f in rest]
+
+    def prepared() -> list[dict[str, object]]:
+        reference = Reference.from_image(baseline)
+        return [align(reference, f).to_json() for f in rest]
+
+    first = afresh()
+    same = first == prepared()
+    aligned = sum(bool(r["ok"]) for r in first)
+    timings = {}
+    for name, run in (("each pair afresh", afresh), ("baseline prepared once", prepared)):
+        walls, cpus = [], []
+        for _ in range(repeat):
+            wall, cpu = time.perf_counter(), time.process_time()
+            run()
+            walls.append(time.perf_counter() - wall)
+            cpus.append(time.process_time() - cpu)
+        timings[name] = (1000 * float(np.median(walls)) / len(rest),
+                         1000 * float(np.median(cpus)) / len(rest))
+    print(f"\n## One baseline, {len(rest)} follow-ups ({canvas[0]}x{canvas[1]} synthetic "
+          f"scalp; median of {repeat} runs; per follow-up)")
+    print(f"{'way':<26} {'wall ms':>8} {'CPU ms':>8} {'CPU ratio':>10}")
+    base_cpu = timings["each pair afresh"][1]
+    for name, (wall, cpu) in timings.items():
+        print(f"{name:<26} {wall:>8.0f} {cpu:>8.0f} {cpu / base_cpu:>10.2f}")
+    print(f"aligned {aligned}/{len(rest)}; identical results both ways: {same}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller samples")
-    parser.add_argument("--only", choices=("speed", "accuracy"), help="run one part")
+    parser.add_argument("--only", choices=("speed", "baseline", "accuracy"),
+                        help="run one part")
     args = parser.parse_args()
     q = args.quick
     print(f"alignment {ALGORITHM_VERSION}; OpenCV {cv2.__version__}; "
           f"{cv2.getNumberOfCPUs()} CPUs")
-    if args.only != "accuracy":
+    if args.only in (None, "speed"):
         speed_table(pairs=2 if q else 6, repeat=5 if q else 11)
-    if args.only != "speed":
+    if args.only in (None, "baseline"):
+        baseline_table(follow_ups=3 if q else 5, repeat=3 if q else 5)
+    if args.only in (None, "accuracy"):
         real_accuracy(40 if q else 200)
         real_unrelated(40 if q else 300)
         synthetic(8 if q else 40, (0.0, 0.15, 0.3))
