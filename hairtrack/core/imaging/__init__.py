@@ -2,9 +2,12 @@
 
 The documented API for scripts and research::
 
-    from hairtrack.core.imaging import align, choose_work_factor, coverage
+    from hairtrack.core.imaging import Reference, align, choose_work_factor, coverage
     result = align(reference, moving)   # AlignmentResult: ok, matrix, model, quality, reason
     measured = coverage(image, roi)     # CoverageResult: coverage, confidence, roi_pixels, ...
+    # Many follow-ups of one baseline: its features are found once, the results the same.
+    prepared = Reference.from_image(baseline)
+    results = [align(prepared, follow_up) for follow_up in follow_ups]
     # A series of one view: every visit at its baseline's working scale.
     later = coverage(follow_up, roi, work_factor=choose_work_factor(baseline, roi))
 
@@ -27,6 +30,7 @@ _EXPORTS = {
     "coverage": "hairtrack.core.imaging.hair_coverage",
     "CoverageParams": "hairtrack.core.imaging.hair_coverage",
     "CoverageResult": "hairtrack.core.imaging.hair_coverage",
+    "Reference": "hairtrack.core.imaging.alignment",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import cv2
 
-from hairtrack.core.imaging import align, coverage
+from hairtrack.core.imaging import Reference, align, coverage
 
 PHOTO = Path(__file__).parents[2] / "data" / "scalp-photos" / "test-006-top-down.jpg"
 
@@ -27,3 +27,9 @@ def test_align_and_coverage_take_cv2_arrays_and_give_the_cli_json() -> None:
     assert set(measured.to_json()) == {"coverage", "confidence", "roi_pixels", "threshold",
                                        "method", "algorithm_version"}
     assert 0.0 <= measured.coverage <= 1.0 and measured.roi_pixels > 0
+
+
+def test_a_prepared_baseline_is_part_of_the_api() -> None:
+    image = cv2.imread(str(PHOTO))
+    turned = cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    assert align(Reference.from_image(image), turned).to_json() == align(image, turned).to_json()
