@@ -186,3 +186,31 @@ def test_cancel_keeps_what_was_finished(analysed: tuple[Library, int]) -> None:
     report = run_task(task)
     assert report.cancelled
     assert 1 <= len(report.analysed) < 8
+
+
+def test_each_baseline_is_read_and_prepared_once_with_every_view(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jobs go visit by visit through every view: each view's baseline is kept meanwhile."""
+    library = Library.open(tmp_path / "library")
+    views = [demo.DemoView(view, 200 + i, "light", "dark", 0.4, 0.5)
+             for i, view in enumerate(View)]
+    patient = run_task(demo.create_demo_patient(
+        library, canvas_size=(480, 360), photo_size=(400, 300), views=views,
+        months=(0, 3, 12))).patient
+    reads: dict[Path, int] = {}
+    real_read = analysis_work.io.read_reduced
+
+    def counted_read(path: Path, *args: Any) -> Any:
+        reads[path] = reads.get(path, 0) + 1
+        return real_read(path, *args)
+
+    monkeypatch.setattr(analysis_work.io, "read_reduced", counted_read)
+    analysis_work._reference.cache_clear()  # count this run's preparations only
+    run_task(analysis.analyze_patient(library, patient.id, workers=1))
+    record = records.patient_record(library, patient.id)
+    baselines = {library.store.path_for(p.sha256) for p in record.photos
+                 if p.visit_id == record.visits[0].id}
+    library.close()
+    assert len(baselines) == len(View)
+    assert {reads[path] for path in baselines} == {1}
+    assert analysis_work._reference.cache_info().misses == len(View)
