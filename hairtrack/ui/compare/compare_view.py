@@ -1,8 +1,9 @@
 """The comparison page: baseline against any visit of the same view.
 
 The page keeps the display state, lays out the controls and routes events;
-`Composer` decides what the panes show, `ViewSync` keeps them in step,
-`Editing` runs the landmark and region tools and `shortcuts` maps the keys.
+`Composer` decides what the panes show, `presenting` what the controls show,
+`ViewSync` keeps the panes in step, `Editing` runs the landmark and region
+tools and `shortcuts` maps the keys.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from hairtrack.core.domain import View
-from hairtrack.ui.compare import data
+from hairtrack.ui.compare import data, presenting
 from hairtrack.ui.compare.composer import Composer, Composition, DisplayState
 from hairtrack.ui.compare.controls import (
     STYLE,
@@ -27,7 +28,7 @@ from hairtrack.ui.compare.image_pane import ImagePane
 from hairtrack.ui.compare.loaders import ImageStore
 from hairtrack.ui.compare.modes import Mode
 from hairtrack.ui.compare.shortcuts import ZOOM_STEP, handle_key
-from hairtrack.ui.compare.strip import StripEntry, VisitStrip
+from hairtrack.ui.compare.strip import VisitStrip
 from hairtrack.ui.compare.sync import ViewSync
 from hairtrack.ui.context import AppContext
 
@@ -235,55 +236,15 @@ class CompareView(QWidget):
         self.compose()
 
     def _refresh_lists(self) -> None:
-        snap = self.state.snapshot
-        combo = self.toolbar.view_combo
-        combo.blockSignals(True)
-        combo.clear()
-        if snap is not None:
-            for view in snap.views():
-                combo.addItem(f"{view.label} ({len(snap.photos_of(view))})", view.value)
-            if self.state.view is not None:
-                combo.setCurrentIndex(combo.findData(self.state.view.value))
-        combo.blockSignals(False)
-        entries: list[StripEntry] = []
-        if snap is not None and self.state.view is not None:
-            baseline = snap.baseline(self.state.view)
-            for photo in snap.photos_of(self.state.view):
-                entries.append(StripEntry(photo, data.strip_caption(snap, photo, baseline)))
-        self.strip.set_entries(entries, self.state.follow_id)
+        presenting.show_views(self.toolbar.view_combo, self.strip, self.state)
 
     # -- controls ------------------------------------------------------------------------------
     def _update_controls(self) -> None:
-        c, tb = self.composition, self.toolbar
-        snap = self.state.snapshot
-        for mode, button in tb.mode_buttons.items():
-            button.setEnabled(not mode.composite or (c.composite_available
-                                                     and self.editing.tool is None))
-            button.setChecked(mode is c.mode)
-        tb.aligned_button.setEnabled(c.aligned_available and not c.mode.composite
-                                     and self.editing.tool != "landmarks")
-        tb.aligned_button.setChecked(c.aligned)
-        tb.mask_button.setChecked(self.state.show_mask)
-        tb.mask_button.setEnabled(c.masks_available)
-        tb.landmarks_button.setChecked(self.editing.tool == "landmarks")
-        tb.region_button.setChecked(self.editing.tool == "region")
-        tb.landmarks_button.setEnabled(c.follow is not None and c.baseline is not None
-                                       and c.follow.id != c.baseline.id)
-        tb.region_button.setEnabled(c.baseline is not None)
-        self.mode_panel.setVisible(c.mode.composite)
-        self.mode_panel.setCurrentWidget(self.legend if c.mode is Mode.DIFFERENCE
-                                         else self.slider_bar)
-        slider = self.slider_bar.slider
-        slider.blockSignals(True)
-        value = self.state.blend if c.mode is Mode.BLEND else self.state.wipe
-        slider.setValue(round(value * 1000))
-        slider.blockSignals(False)
-        self.slider_bar.value_label.setText(
-            f"{value * 100:.0f} % follow-up" if c.mode is Mode.BLEND
-            else "drag the curtain line")
-        self.legend.summary.setText(data.gain_loss_text(c.gain_loss, c.loading))
-        self._update_headers(snap, c)
-        self._update_alignment(c)
+        c, snap = self.composition, self.state.snapshot
+        presenting.show_modes(self.toolbar, self.mode_panel, self.slider_bar, self.legend, c,
+                              self.state, self.editing.tool)
+        presenting.show_headers(self.left_frame, self.right_frame, snap, c)
+        presenting.show_alignment(self.alignment_label, self.banner, c)
         if snap is not None and c.baseline is not None and c.follow is not None \
                 and self.state.view is not None:
             self.editing.set_targets(Targets(snap.patient_id, self.state.view, c.baseline,
@@ -291,33 +252,6 @@ class CompareView(QWidget):
         else:
             self.editing.set_targets(None, None, True)
         self._update_zoom_label()
-
-    def _update_headers(self, snap: data.Snapshot | None, c: Composition) -> None:
-        if snap is None or c.baseline is None or c.follow is None:
-            self.left_frame.set_text("Baseline", "")
-            self.right_frame.set_text("Follow-up", "")
-            return
-        left, right = data.pane_headers(snap, c.baseline, c.follow,
-                                        c.mode.label if c.mode.composite else None,
-                                        c.aligned, c.region_automatic)
-        self.left_frame.set_text(*left)
-        self.right_frame.set_text(*right)
-        # equal headers keep both viewports the same size, so synchronised panes line up
-        headers = (self.left_frame.header, self.right_frame.header)
-        for header in headers:
-            header.setMinimumHeight(0)
-        height = max(h.sizeHint().height() for h in headers)
-        for header in headers:
-            header.setMinimumHeight(height)
-
-    def _update_alignment(self, c: Composition) -> None:
-        status = c.status
-        self.alignment_label.setText(status.summary)
-        self.alignment_label.setVisible(bool(status.summary))
-        severity = "error" if status.level in ("refused", "stale") else "warning"
-        self.banner.show_warning(status.warning, severity,
-                                 landmarks=status.level in ("refused", "marginal"),
-                                 analyse=status.level in ("missing", "stale"))
 
     def _update_zoom_label(self) -> None:
         self.toolbar.zoom_label.setText(f"{self.sync.scale * 100:.0f} %")
