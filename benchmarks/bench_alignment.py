@@ -4,13 +4,16 @@
     python benchmarks/bench_alignment.py --quick    # smaller samples
     python benchmarks/bench_alignment.py --only speed
     python benchmarks/bench_alignment.py --only baseline   # one baseline, many follow-ups
+    python benchmarks/bench_alignment.py --only matching   # SIFT descriptor search
 
 Speed: 12-megapixel (4000x3000) JPEG q90 pairs made from real photos (upscaled, with
 sensor-like noise so they compress like camera files), the follow-up warped by a known
 transform and relit. The floor is cv2.imread of both files (full decode), measured in the
 same run; align_files includes its own (reduced) decoding. Baseline: several follow-ups of
 one synthetic scalp aligned to its baseline as `analyze` does (the baseline prepared once,
-`alignment.Reference`) against aligning each pair afresh, in the same run.
+`alignment.Reference`) against aligning each pair afresh, in the same run. Matching:
+the SIFT nearest-neighbour search `align` uses (a BLAS matrix product) against OpenCV's
+brute-force matcher on the same descriptors, in the same run.
 
 Accuracy: corner error = mean misregistration at the reference's corners, px at 1000-px
 width. "Solvable" sets must align; "unrelated" sets (different people) must be refused.
@@ -42,7 +45,8 @@ from _common import (
     warped_case,
 )
 
-from hairtrack.core.imaging import synth
+from hairtrack.core.imaging import align_features, synth
+from hairtrack.core.imaging.align_types import AlignParams
 from hairtrack.core.imaging.alignment import ALGORITHM_VERSION, Reference, align, align_files
 from hairtrack.core.imaging.transforms import corner_error
 
@@ -243,10 +247,47 @@ def baseline_table(follow_ups: int, repeat: int) -> None:
     print(f"aligned {aligned}/{len(rest)}; identical results both ways: {same}")
 
 
+def matching_table(pairs: int, repeat: int) -> None:
+    """SIFT descriptor search of whole-crown pairs: ours against OpenCV's brute force."""
+    canvas = (2000, 1500)
+    params = AlignParams()
+    rng = np.random.default_rng(37)
+    subject = synth.make_subject(37, "light", "dark", canvas_size=canvas, pattern="vertex")
+    features = []
+    for i in range(pairs + 1):
+        photo = synth.photograph(synth.render_scalp(subject, synth.VisitState(
+            density=0.5, styling_seed=i, restyle=0.15)), _capture(rng, canvas)).image
+        features.append(Reference.from_image(photo, params).sift()[1])
+    brute = cv2.BFMatcher(cv2.NORM_L2)
+    print(f"\n## SIFT matching, {pairs} pairs of {canvas[0]}x{canvas[1]} synthetic scalps "
+          f"(median of {repeat} runs)")
+    print(f"{'pair':>4} {'descriptors':>12} {'OpenCV ms':>10} {'ours ms':>8} {'ratio':>6} "
+          f"{'same nearest':>13}")
+    ratios = []
+    for i in range(pairs):
+        mov, ref = features[i + 1], features[0]
+        assert mov.descriptors is not None and ref.descriptors is not None
+        q, t = mov.descriptors.astype(np.float32), ref.descriptors.astype(np.float32)
+        theirs, ours = [], []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            knn = brute.knnMatch(q, t, k=2)
+            theirs.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            found = align_features.nearest_two_l2(q, t)
+            ours.append(time.perf_counter() - start)
+        same = [k[0].trainIdx for k in knn] == [f[1] for f in found]
+        ratio = float(np.median(ours) / np.median(theirs))
+        ratios.append(ratio)
+        print(f"{i:>4} {len(q):>5}x{len(t):<6} {1000 * np.median(theirs):>10.1f} "
+              f"{1000 * np.median(ours):>8.1f} {ratio:>6.2f} {same!s:>13}")
+    print(f"median ratio ours / OpenCV: {float(np.median(ratios)):.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller samples")
-    parser.add_argument("--only", choices=("speed", "baseline", "accuracy"),
+    parser.add_argument("--only", choices=("speed", "baseline", "matching", "accuracy"),
                         help="run one part")
     args = parser.parse_args()
     q = args.quick
@@ -256,6 +297,8 @@ def main() -> None:
         speed_table(pairs=2 if q else 6, repeat=5 if q else 11)
     if args.only in (None, "baseline"):
         baseline_table(follow_ups=3 if q else 5, repeat=3 if q else 5)
+    if args.only in (None, "matching"):
+        matching_table(pairs=2 if q else 4, repeat=3 if q else 7)
     if args.only in (None, "accuracy"):
         real_accuracy(40 if q else 200)
         real_unrelated(40 if q else 300)
