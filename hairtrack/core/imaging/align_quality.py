@@ -141,15 +141,18 @@ def _weakest_part(a: NDArray[np.float32], b: NDArray[np.float32], valid: NDArray
     """The structure peak of the worst-aligned part of the overlap.
 
     A transform can be right where the features were matched and wrong elsewhere:
-    restyled hair leaves a cluster of matches on moles and freckles, and ECC, pulled by
-    the hair that moved, settles part of the way to the truth (one synthetic pair of
-    80: right near its matches, 27 px off at the corners, with every whole-image check
-    passed). Judged part by part, such a transform has a part that fits better shifted
-    (-0.11); the 298 correct alignments of the benchmark's real and synthetic sets
-    measured at least 0.08 in every part, hence the bar of -0.05. Parts with
-    little valid area or little detail in either image (bare skin, blur) cannot tell, nor
-    can a part that fits at no shift (hair grown in or cut since the baseline: its NCC is
-    near zero everywhere, and the difference of two such numbers is noise).
+    restyled hair can leave the matches clustered, and ECC, started far off, settles
+    part of the way to the truth. One synthetic pair of 80 was 49 px off at the
+    corners after the features and 27 px after ECC, with every whole-image check
+    passed. Judged part by part, it has a part that fits better shifted (-0.11). The
+    298 correct alignments of the benchmark's real and synthetic sets measured at
+    least 0.08 in every part, hence the bar of -0.05.
+
+    Some parts cannot tell, and are not judged:
+    - parts with little valid area;
+    - parts with little detail in either image (bare skin, blur);
+    - parts that fit at no shift. Hair grown in or cut since the baseline gives an
+      NCC near zero everywhere, and the difference of two such numbers is noise.
     """
     h, w = valid.shape
     rms_a = float(np.sqrt(np.mean(a[valid] ** 2)))
