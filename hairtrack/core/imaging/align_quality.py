@@ -160,16 +160,17 @@ def _weakest_part(a: NDArray[np.float32], b: NDArray[np.float32], valid: NDArray
     weakest = whole
     for row in range(_PARTS):
         for col in range(_PARTS):
-            part = np.zeros_like(valid)
-            part[row * h // _PARTS:(row + 1) * h // _PARTS,
-                 col * w // _PARTS:(col + 1) * w // _PARTS] = True
-            where = valid & part
-            if where.sum() < 0.3 * part.sum():
+            part = (slice(row * h // _PARTS, (row + 1) * h // _PARTS),
+                    slice(col * w // _PARTS, (col + 1) * w // _PARTS))
+            where = valid[part]
+            if where.sum() < 0.3 * where.size:
                 continue
-            if (np.sqrt(np.mean(a[where] ** 2)) < _MIN_PART_TEXTURE * rms_a
-                    or np.sqrt(np.mean(b[where] ** 2)) < _MIN_PART_TEXTURE * rms_b):
+            a_part, b_part = a[part], b[part]
+            if (np.sqrt(np.mean(a_part[where] ** 2)) < _MIN_PART_TEXTURE * rms_a
+                    or np.sqrt(np.mean(b_part[where] ** 2)) < _MIN_PART_TEXTURE * rms_b):
                 continue
-            zero, shifted = _fits(a, b, where, moves)
+            zero, shifted = _fits(a_part, b_part, where,
+                                  [(moved[part], mask[part]) for moved, mask in moves])
             if shifted >= _MIN_SHIFTED_FIT:
                 weakest = min(weakest, zero - shifted)
     return weakest
