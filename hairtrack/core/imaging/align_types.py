@@ -68,7 +68,7 @@ class AlignParams:
     max_anisotropy: float = 1.3
     max_perspective: float = 1.0
     min_structure: float = 0.3
-    min_part_structure: float = -0.05  # the worst part of the overlap (see align_quality)
+    min_part_structure: float = -0.08  # the worst part of the overlap (see align_quality)
     min_feature_spread: float = 0.08
     max_expected_error_px: float = 2.0  # applies only when ECC could not refine
     quality_max_side: int = 400
