@@ -172,7 +172,8 @@ def analyze_patient(library: Library, patient_id: int, *, photo_ids: Sequence[in
         known = _aligned_matrices(library, [link.photo_id for link in job.chain])
         for link in job.chain:
             if link.photo_id in known:
-                attempt = analyse_photo_via(job, direct.cache_key, link, known[link.photo_id])
+                attempt = analyse_photo_via(job, direct.cache_key, link, known[link.photo_id],
+                                            direct.reason)
                 if attempt.aligned or attempt.error is not None:
                     outcome = attempt
                     break

@@ -186,12 +186,14 @@ def _analyse(job: PhotoJob, key: str) -> PhotoOutcome:
 
 
 def analyse_photo_via(job: PhotoJob, key: str, link: ChainLink,
-                      link_matrix: list[list[float]]) -> PhotoOutcome:
+                      link_matrix: list[list[float]],
+                      direct_reason: str | None = None) -> PhotoOutcome:
     """Align through an earlier photo whose own alignment to the baseline is known.
 
     Follow-ups a year apart can share too little detail (the bald patch that
     held the baseline's landmarks may have filled in); neighbouring visits
-    still match. The transforms compose: moving -> link -> baseline.
+    still match. The transforms compose: moving -> link -> baseline. The
+    photo's note gives `direct_reason`, why the direct match was refused.
     """
     try:
         ref, ref_scale = _baselines.get(job.baseline_path)
@@ -213,8 +215,8 @@ def analyse_photo_via(job: PhotoJob, key: str, link: ChainLink,
     quality = step.to_json()["quality"]
     quality["overlap"] = overlap_fraction(work_matrix, (moving.shape[1], moving.shape[0]),
                                           (ref.shape[1], ref.shape[0]))
-    note = (f"aligned through the photo of {link.label}: too little detail in common with "
-            "the baseline for a direct match")
+    why = direct_reason or "too little detail in common with the baseline"
+    note = f"aligned through the photo of {link.label}; not matched to the baseline directly: {why}"
     outcome = _measure(job, key, image, valid, region, "chained", full.tolist(),
                        quality, (note, *check.warnings), check.metrics)
     return replace(outcome, via_photo_id=link.photo_id)

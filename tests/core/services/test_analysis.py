@@ -176,6 +176,20 @@ def test_a_different_persons_photo_is_refused(analysed: tuple[Library, int]) -> 
     assert imported.photo.id in dict(series.unmeasured)
 
 
+def test_a_chained_photo_says_why_it_was_not_matched_directly(
+        analysed: tuple[Library, int]) -> None:
+    library, patient_id = analysed
+    chained = [m for m in measurements.measurements(library, patient_id).values()
+               if m.alignment_model == "chained"]
+    assert chained  # this small demo has one: a follow-up with little left in common
+    for m in chained:
+        note = m.warnings[0]
+        assert note.startswith("aligned through the photo of ")
+        # The reason the direct match was refused, as alignment gave it.
+        assert note.split("not matched to the baseline directly: ", 1)[1].startswith(
+            "too few matching features")
+
+
 def test_cancel_keeps_what_was_finished(analysed: tuple[Library, int]) -> None:
     library, patient_id = analysed
     token = CancelToken()
