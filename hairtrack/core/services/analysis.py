@@ -84,9 +84,10 @@ def plan_jobs(library: Library, patient_id: int,
             baseline = by_id[baselines[view]]
             chain = tuple(reversed(earlier.get(view, [])))
             if row.id != baseline.id:
-                earlier.setdefault(view, []).append(ChainLink(
+                visited = row.visit.visited_at.astimezone()
+                earlier.setdefault(view, []).append(ChainLink(  # "2 Feb 2026", as reports say
                     row.id, row.sha256, library.store.path_for(row.sha256),
-                    f"{row.visit.visited_at.astimezone():%d %b %Y}"))
+                    f"{visited.day} {visited:%b %Y}"))
             if photo_ids is not None and row.id not in photo_ids:
                 continue
             settings = repo.view_settings(session, patient_id, view)
