@@ -63,6 +63,15 @@ _VIEW_LABELS = {
 }
 
 
+def day_text(day: date) -> str:
+    """'3 Nov 2025': how the app, the reports and stored notes spell a day.
+
+    The month by name, so a date cannot be misread between day-first and
+    month-first conventions.
+    """
+    return f"{day.day} {day:%b %Y}"
+
+
 class CaptureSource(str, enum.Enum):
     """Where a photo's capture time came from, so its reliability is known."""
 

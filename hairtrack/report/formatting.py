@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from hairtrack.core.domain import day_text
+
 
 def coverage(value: float | None) -> str:
     """A coverage fraction as a percentage: 0.3012 -> '30.1 %'."""
@@ -48,7 +50,7 @@ def day(value: date | datetime | None) -> str:
         return "-"
     if isinstance(value, datetime):
         value = value.date()
-    return f"{value.day} {value.strftime('%b %Y')}"
+    return day_text(value)
 
 
 def moment(value: datetime) -> str:

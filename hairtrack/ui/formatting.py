@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from hairtrack.core.domain import Patient, Sex
+from hairtrack.core.domain import Patient, Sex, day_text
 
 
 def day(value: date | datetime | None) -> str:
@@ -16,7 +16,7 @@ def day(value: date | datetime | None) -> str:
         return "—"
     if isinstance(value, datetime):
         value = value.astimezone().date()
-    return f"{value.day} {value:%b %Y}"
+    return day_text(value)
 
 
 def moment(value: datetime | None) -> str:

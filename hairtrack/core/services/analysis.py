@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hairtrack.core.domain import View
+from hairtrack.core.domain import View, day_text
 from hairtrack.core.library import Library
 from hairtrack.core.progress import CancelToken, Progress, Task
 from hairtrack.core.services.analysis_work import (
@@ -84,10 +84,9 @@ def plan_jobs(library: Library, patient_id: int,
             baseline = by_id[baselines[view]]
             chain = tuple(reversed(earlier.get(view, [])))
             if row.id != baseline.id:
-                visited = row.visit.visited_at.astimezone()
-                earlier.setdefault(view, []).append(ChainLink(  # "2 Feb 2026", as reports say
+                earlier.setdefault(view, []).append(ChainLink(
                     row.id, row.sha256, library.store.path_for(row.sha256),
-                    f"{visited.day} {visited:%b %Y}"))
+                    day_text(row.visit.visited_at.astimezone().date())))
             if photo_ids is not None and row.id not in photo_ids:
                 continue
             settings = repo.view_settings(session, patient_id, view)

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hairtrack.core.domain import Measurement, Photo, Region, View, Visit
+from hairtrack.core.domain import Measurement, Photo, Region, View, Visit, day_text
 from hairtrack.core.library import Library
 from hairtrack.core.services import measurements as measurement_service
 from hairtrack.core.services import records
@@ -97,8 +97,7 @@ def load_snapshot(library: Library, patient_id: int) -> Snapshot:
 # ---- describing -------------------------------------------------------------------------------
 
 def format_day(moment: datetime) -> str:
-    local = moment.astimezone()
-    return f"{local.day} {local:%b %Y}"
+    return day_text(moment.astimezone().date())
 
 
 def months_between(start: datetime, end: datetime) -> float:
