@@ -4,6 +4,7 @@
     python benchmarks/bench_coverage.py --only speed
     python benchmarks/bench_coverage.py --only accuracy --quick
     python benchmarks/bench_coverage.py --only scale    # other sizes, JPEG re-encoding
+    python benchmarks/bench_coverage.py --only accuracy --lean  # the cost of the fastest variant
 
 Speed (`coverage_speed.py`): 12-megapixel (4000x3000) JPEG q90 files against one full
 decode of the same file, measured in the same run. Target: coverage <= 1x decode.
@@ -38,7 +39,7 @@ from _common import (  # noqa: E402
     jpeg,
     jpeg_brightness_only,
 )
-from coverage_speed import FIXED_800, speed  # noqa: E402
+from coverage_speed import FIXED_800, LEAN, speed  # noqa: E402
 
 from hairtrack.core.imaging.hair_coverage import CoverageParams, coverage  # noqa: E402
 from hairtrack.core.imaging.synth import (  # noqa: E402
@@ -74,7 +75,8 @@ def spearman(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     return float(np.corrcoef(ranks(x), ranks(y))[0, 1])
 
 
-def accuracy(quick: bool) -> None:
+def accuracy(quick: bool, params: CoverageParams | None = None) -> None:
+    """The synthetic, real and relit-real tables, with `params` (None: the shipped ones)."""
     visits = VISITS[:2] if quick else VISITS
     print("\nAccuracy on synthetic scalps (640x480, exact masks), points")
     print("  'confident': confidence >= 0.3, the bar above which a progress series reports")
@@ -90,13 +92,13 @@ def accuracy(quick: bool) -> None:
             subject = make_subject(seed, skin, hair, canvas_size=(640, 480), pattern=pattern)
             s = render_scalp(subject, VisitState(density, thickness=thick, styling_seed=seed))
             roi = np.full(s.image.shape[:2], 255, np.uint8)
-            r = coverage(s.image, roi)
+            r = coverage(s.image, roi, params=params)
             errs.append(100.0 * (r.coverage - s.coverage))
             confs.append(r.confidence)
             pairs.append(f"{s.coverage:.2f}/{r.coverage:.2f}")
             results = [r]
             for b, g, wb in LIGHTING.values():
-                lit = coverage(apply_lighting(s.image, b, g, wb), roi)
+                lit = coverage(apply_lighting(s.image, b, g, wb), roi, params=params)
                 results.append(lit)
                 shifts.append(100.0 * abs(lit.coverage - r.coverage))
                 moved += (min(lit.confidence, r.confidence) >= 0.3
@@ -120,7 +122,7 @@ def accuracy(quick: bool) -> None:
         h, w = image.shape[:2]
         mask = np.zeros((h, w), np.uint8)
         cv2.circle(mask, (w // 2, h // 2), round(0.35 * w), 255, -1)
-        r = coverage(image, mask, params=CoverageParams())
+        r = coverage(image, mask, params=params)
         levels.append(int(row["hair_loss_level"]))
         values.append(r.coverage)
         confs.append(r.confidence)
@@ -139,9 +141,9 @@ def accuracy(quick: bool) -> None:
     for row in rows:
         image = cv2.imread(str(PHOTOS / row["file"]))
         mask = disc(image.shape)
-        base = coverage(image, mask)
+        base = coverage(image, mask, params=params)
         for b, g, wb in LIGHTING.values():
-            lit = coverage(apply_lighting(image, b, g, wb), mask)
+            lit = coverage(apply_lighting(image, b, g, wb), mask, params=params)
             move = 100.0 * abs(lit.coverage - base.coverage)
             moves.append(move)
             if min(lit.confidence, base.confidence) >= 0.3:
@@ -302,12 +304,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("speed", "accuracy", "scale"))
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--lean", action="store_true",
+                        help="accuracy with coverage_speed.LEAN (what 1x decode would cost)")
     args = parser.parse_args()
     cv2.setNumThreads(2)
     if args.only in (None, "speed"):
         speed(3 if args.quick else 7)
     if args.only in (None, "accuracy"):
-        accuracy(args.quick)
+        accuracy(args.quick, LEAN if args.lean else None)
+        if args.lean:
+            return
         dense_hair(args.quick)
     if args.only in (None, "accuracy", "scale"):
         scale_and_jpeg(args.quick)
