@@ -21,6 +21,11 @@ PHOTOS = ROOT / "tests" / "data" / "scalp-photos"
 
 Image = NDArray[np.uint8]
 
+#: The coverage tables' lighting changes: (brightness, gamma, white balance B, G, R).
+LIGHTING = {"bright+30%": (1.3, 1.0, (1.0, 1.0, 1.0)), "dark-30%": (0.7, 1.0, (1.0, 1.0, 1.0)),
+            "gamma0.7": (1.0, 0.7, (1.0, 1.0, 1.0)), "gamma1.4": (1.0, 1.4, (1.0, 1.0, 1.0)),
+            "warm": (1.0, 1.0, (0.9, 1.0, 1.1)), "cool": (1.0, 1.0, (1.1, 1.0, 0.9))}
+
 
 def real_photos() -> list[Path]:
     return sorted(PHOTOS.glob("*.jpg"))

@@ -5,6 +5,7 @@
     python benchmarks/bench_coverage.py --only accuracy --quick
     python benchmarks/bench_coverage.py --only scale    # other sizes, JPEG re-encoding
     python benchmarks/bench_coverage.py --only accuracy --lean  # the cost of the fastest variant
+    python benchmarks/bench_coverage.py --labelled DIR  # photos with hand-labelled hair masks
 
 Speed (`coverage_speed.py`): 12-megapixel (4000x3000) JPEG q90 files against one full
 decode of the same file, measured in the same run. Target: coverage <= 1x decode.
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
+    LIGHTING,
     PHOTOS,
     colour_at_half_resolution,
     disc,
@@ -39,6 +41,7 @@ from _common import (  # noqa: E402
     jpeg,
     jpeg_brightness_only,
 )
+from coverage_labelled import labelled  # noqa: E402
 from coverage_speed import FIXED_800, LEAN, speed  # noqa: E402
 
 from hairtrack.core.imaging.hair_coverage import CoverageParams, coverage  # noqa: E402
@@ -57,9 +60,7 @@ Image = NDArray[np.uint8]
 COMBOS = [(s, h) for s in ("light", "medium", "dark")
           for h in ("black", "dark", "brown", "grey", "blond")]
 VISITS = ((11, "vertex", 0.25, 2.0), (12, "diffuse", 0.5, 1.8), (13, "frontal", 0.75, 1.6))
-LIGHTING = {"bright+30%": (1.3, 1.0, (1.0, 1.0, 1.0)), "dark-30%": (0.7, 1.0, (1.0, 1.0, 1.0)),
-            "gamma0.7": (1.0, 0.7, (1.0, 1.0, 1.0)), "gamma1.4": (1.0, 1.4, (1.0, 1.0, 1.0)),
-            "warm": (1.0, 1.0, (0.9, 1.0, 1.1)), "cool": (1.0, 1.0, (1.1, 1.0, 0.9))}
+
 
 
 def ranks(v: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -306,8 +307,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--lean", action="store_true",
                         help="accuracy with coverage_speed.LEAN (what 1x decode would cost)")
+    parser.add_argument("--labelled", type=Path, metavar="DIR",
+                        help="only photos with hand-labelled hair masks (coverage_labelled.py)")
     args = parser.parse_args()
     cv2.setNumThreads(2)
+    if args.labelled is not None:
+        labelled(args.labelled, LEAN if args.lean else None)
+        return
     if args.only in (None, "speed"):
         speed(3 if args.quick else 7)
     if args.only in (None, "accuracy"):
