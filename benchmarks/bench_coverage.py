@@ -42,6 +42,7 @@ from _common import (  # noqa: E402
     jpeg_brightness_only,
 )
 from coverage_labelled import labelled  # noqa: E402
+from coverage_scoring import Reading, measure, score  # noqa: E402
 from coverage_speed import FIXED_800, LEAN, speed  # noqa: E402
 
 from hairtrack.core.imaging.hair_coverage import CoverageParams, coverage  # noqa: E402
@@ -85,35 +86,27 @@ def accuracy(quick: bool, params: CoverageParams | None = None) -> None:
     print(f"{'skin':7s} {'hair':6s} {'MAE':>5s} {'bias':>6s} {'min conf':>8s} "
           f"{'worst shift':>11s} {'confident':>9s} {'conf wrong':>10s} {'conf shift>1.5':>14s}"
           "  truth/estimate")
-    totals = [0, 0, 0, 0]
+    everything: list[Reading] = []
     for skin, hair in COMBOS:
-        errs, confs, shifts, pairs = [], [], [], []
-        confident = wrong = moved = 0
+        readings = []
         for seed, pattern, density, thick in visits:
             subject = make_subject(seed, skin, hair, canvas_size=(640, 480), pattern=pattern)
             s = render_scalp(subject, VisitState(density, thickness=thick, styling_seed=seed))
             roi = np.full(s.image.shape[:2], 255, np.uint8)
-            r = coverage(s.image, roi, params=params)
-            errs.append(100.0 * (r.coverage - s.coverage))
-            confs.append(r.confidence)
-            pairs.append(f"{s.coverage:.2f}/{r.coverage:.2f}")
-            results = [r]
-            for b, g, wb in LIGHTING.values():
-                lit = coverage(apply_lighting(s.image, b, g, wb), roi, params=params)
-                results.append(lit)
-                shifts.append(100.0 * abs(lit.coverage - r.coverage))
-                moved += (min(lit.confidence, r.confidence) >= 0.3
-                          and abs(lit.coverage - r.coverage) > 0.015)
-            for x in results:
-                confident += x.confidence >= 0.3
-                wrong += x.confidence >= 0.3 and abs(x.coverage - s.coverage) > 0.03
-        n = len(visits) * (1 + len(LIGHTING))
-        totals = [totals[0] + n, totals[1] + confident, totals[2] + wrong, totals[3] + moved]
+            readings.append(measure(f"{skin} {hair}", s.image, roi, s.coverage, params))
+        everything += readings
+        sc = score(readings)
+        errs = [100.0 * r.error for r in readings]
+        worst = max(100.0 * abs(move) for r in readings for move, _ in r.moves())
+        pairs = " ".join(f"{r.truth:.2f}/{r.estimate:.2f}" for r in readings)
         print(f"{skin:7s} {hair:6s} {np.mean(np.abs(errs)):5.1f} {np.mean(errs):+6.1f} "
-              f"{min(confs):8.2f} {max(shifts):11.1f} {confident:5d}/{n:<3d} {wrong:10d} "
-              f"{moved:14d}  {' '.join(pairs)}")
-    print(f"all: {totals[1]}/{totals[0]} results confident, {totals[2]} of them more than 3 "
-          f"points off; {totals[3]} confident pairs moved by more than 1.5 points with the light")
+              f"{min(r.confidence for r in readings):8.2f} {worst:11.1f} "
+              f"{sc.confident:5d}/{sc.results:<3d} {sc.confident_wrong:10d} {sc.moved:14d}  "
+              f"{pairs}")
+    total = score(everything)
+    print(f"all: {total.confident}/{total.results} results confident, {total.confident_wrong} "
+          f"of them more than 3 points off; {total.moved} confident pairs moved by more than "
+          "1.5 points with the light")
 
     print("\nReal photos: coverage in a central disc (r = 0.35 w) vs hair-loss level")
     rows = list(csv.DictReader((PHOTOS / "labels.csv").open()))

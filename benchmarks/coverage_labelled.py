@@ -15,10 +15,10 @@ size: non-zero where the labeller saw hair. It may also have
 `<stem>.roi.png`, non-zero inside the region to measure; without one the
 whole photo is measured. Per photo, the table shows the labelled share, the
 estimate, the error, the confidence and the largest move under the
-coverage tables' six lighting changes. The summary is scored as the
-synthetic table is: mean absolute error (target <= 3 points), confident
-results more than 3 points off, and confident pairs the light moved by
-more than 1.5 points. A photo that cannot be used is reported by name, with
+coverage tables' six lighting changes. The scores are the synthetic
+table's (`coverage_scoring`): mean absolute error (target <= 3 points),
+confident results more than 3 points off, and confident pairs the light
+moved by more than 1.5 points. A photo that cannot be used is reported by name, with
 the reason, and the others are measured.
 """
 
@@ -30,16 +30,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 from _common import LIGHTING, Image
+from coverage_scoring import Reading, measure, score
 from numpy.typing import NDArray
 
-from hairtrack.core.imaging.hair_coverage import CoverageParams, coverage
+from hairtrack.core.imaging.hair_coverage import CoverageParams
 from hairtrack.core.imaging.io import ImageError, read_image
-from hairtrack.core.imaging.synth import apply_lighting
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 MASK_SUFFIXES = (".hair.png", ".roi.png")
-#: Confidence from which a progress series reports a number (the tables' "confident").
-REPORTED = 0.3
 
 
 @dataclass(frozen=True)
@@ -48,20 +46,6 @@ class Labelled:
     image: Image
     hair: NDArray[np.bool_]
     roi: NDArray[np.bool_] | None
-
-
-@dataclass(frozen=True)
-class Reading:
-    name: str
-    truth: float  # labelled hair share of the region, 0-1
-    estimate: float
-    confidence: float
-    moves: tuple[float, ...]  # coverage change under each of LIGHTING, 0-1
-    confident_moves: tuple[bool, ...]  # both readings of that pair confident
-
-    @property
-    def error(self) -> float:
-        return self.estimate - self.truth
 
 
 def _mask(path: Path, shape: tuple[int, int]) -> NDArray[np.bool_]:
@@ -103,42 +87,14 @@ def find_labelled(folder: Path) -> tuple[list[Labelled], list[str]]:
 
 
 def evaluate(photo: Labelled, params: CoverageParams | None = None) -> Reading:
-    """One photo measured as taken and under each lighting change."""
+    """One photo measured as taken and under each lighting change, against its mask."""
     region = photo.roi if photo.roi is not None else np.ones(photo.hair.shape, bool)
-    roi = region.astype(np.uint8) * 255
     truth = float(np.count_nonzero(photo.hair & region)) / float(np.count_nonzero(region))
-    base = coverage(photo.image, roi, params=params)
-    moves, confident = [], []
-    for brightness, gamma, balance in LIGHTING.values():
-        lit = coverage(apply_lighting(photo.image, brightness, gamma, balance), roi,
-                       params=params)
-        moves.append(lit.coverage - base.coverage)
-        confident.append(min(lit.confidence, base.confidence) >= REPORTED)
-    return Reading(photo.name, truth, base.coverage, base.confidence, tuple(moves),
-                   tuple(confident))
-
-
-def summary(readings: list[Reading]) -> dict[str, float | int]:
-    """The synthetic table's scores, on the labelled photos (points, counts)."""
-    measured = [r for r in readings if np.isfinite(r.estimate)]
-    errors = np.array([100.0 * abs(r.error) for r in measured])
-    confident = [r for r in measured if r.confidence >= REPORTED]
-    return {
-        "photos": len(readings),
-        "measured": len(measured),
-        "mae": float(errors.mean()) if len(errors) else float("nan"),
-        "confident": len(confident),
-        "confident_mae": (float(np.mean([100.0 * abs(r.error) for r in confident]))
-                          if confident else float("nan")),
-        "confident_wrong": sum(abs(r.error) > 0.03 for r in confident),
-        "confident_pairs": sum(sum(r.confident_moves) for r in measured),
-        "moved": sum(abs(m) > 0.015 and c for r in measured
-                     for m, c in zip(r.moves, r.confident_moves, strict=True)),
-    }
+    return measure(photo.name, photo.image, region.astype(np.uint8) * 255, truth, params)
 
 
 def labelled(folder: Path, params: CoverageParams | None = None) -> list[Reading]:
-    """Print the per-photo table and the summary for `folder`; return the readings."""
+    """Print the per-photo table and the scores for `folder`; return the readings."""
     photos, problems = find_labelled(folder)
     print(f"\nLabelled photos in {folder}: {len(photos)} usable, {len(problems)} not")
     for line in problems:
@@ -149,14 +105,15 @@ def labelled(folder: Path, params: CoverageParams | None = None) -> list[Reading
     for photo in photos:
         r = evaluate(photo, params)
         readings.append(r)
-        worst = max(range(len(r.moves)), key=lambda i: abs(r.moves[i]))
+        moves = [move for move, _ in r.moves()]
+        worst = max(range(len(moves)), key=lambda i: abs(moves[i]))
         print(f"{r.name[:32]:32s} {100 * r.truth:8.1f} {100 * r.estimate:8.1f} "
               f"{100 * r.error:+6.1f} {r.confidence:5.2f} "
-              f"{100 * r.moves[worst]:+7.1f} {list(LIGHTING)[worst]:>8s}")
-    s = summary(readings)
-    print(f"MAE {s['mae']:.1f} points over {s['measured']} measured (target <= 3); "
-          f"{s['confident']} confident, MAE {s['confident_mae']:.1f}, "
-          f"{s['confident_wrong']} of them more than 3 points off; "
-          f"{s['moved']} of {s['confident_pairs']} confident pairs moved by more than "
-          "1.5 points with the light (target: none)")
+              f"{100 * moves[worst]:+7.1f} {list(LIGHTING)[worst]:>8s}")
+    s = score(readings)
+    print(f"MAE {s.mae:.1f} points over {s.readings} photos as taken (target <= 3); "
+          f"{s.confident} of {s.results} results confident (as taken and relit), "
+          f"{s.confident_wrong} of them more than 3 points off; {s.moved} of "
+          f"{s.confident_pairs} confident pairs moved by more than 1.5 points with the light "
+          "(target: none)")
     return readings

@@ -23,6 +23,7 @@ if str(BENCHMARKS) not in sys.path:  # benchmarks/ is scripts, not a package
     sys.path.insert(0, str(BENCHMARKS))
 
 import coverage_labelled as cl  # noqa: E402
+from coverage_scoring import Reading, score  # noqa: E402
 
 
 def scalp(seed: int, skin: str, hair: str) -> SynthScalp:
@@ -73,18 +74,19 @@ def test_readings_match_the_masks_and_coverage(folder: Path) -> None:
     direct = coverage(b.image, np.full((240, 320), 255, np.uint8))
     assert readings["b.png"].estimate == direct.coverage
     assert readings["b.png"].confidence == direct.confidence
-    assert len(readings["b.png"].moves) == len(cl.LIGHTING)
+    assert len(readings["b.png"].lit) == len(cl.LIGHTING)
+    assert readings["b.png"].results()[0] == (direct.coverage, direct.confidence)
 
 
-def test_summary_scores_like_the_synthetic_table() -> None:
-    right = cl.Reading("right", 0.40, 0.41, 0.9, (0.0, 0.02, -0.01), (True, True, False))
-    wrong = cl.Reading("wrong", 0.40, 0.50, 0.8, (0.0, 0.0, 0.0), (True, True, True))
-    unsure = cl.Reading("unsure", 0.40, 0.20, 0.1, (0.3, 0.0, 0.0), (False, False, False))
-    unmeasured = cl.Reading("blank", 0.40, float("nan"), 0.0, (), ())
-    s = cl.summary([right, wrong, unsure, unmeasured])
-    assert s["photos"] == 4 and s["measured"] == 3
-    assert s["mae"] == pytest.approx((1 + 10 + 20) / 3)
-    assert s["confident"] == 2 and s["confident_mae"] == pytest.approx(5.5)
-    assert s["confident_wrong"] == 1
-    assert s["confident_pairs"] == 5
-    assert s["moved"] == 1  # 2 points, both confident; the 30-point move was not confident
+def test_scores_count_every_result_as_the_synthetic_table_does() -> None:
+    right = Reading("right", 0.40, 0.41, 0.9, ((0.41, 0.9), (0.427, 0.8), (0.40, 0.1)))
+    wrong = Reading("wrong", 0.40, 0.50, 0.8, ((0.50, 0.8), (0.50, 0.8), (0.50, 0.8)))
+    unsure = Reading("unsure", 0.40, 0.20, 0.1, ((0.50, 0.1), (0.20, 0.9), (0.20, 0.1)))
+    blank = Reading("blank", 0.40, float("nan"), 0.0, ())
+    s = score([right, wrong, unsure, blank])
+    assert s.readings == 4 and s.results == 13
+    assert s.mae == pytest.approx((1 + 10 + 20) / 3)  # as taken; the blank one left out
+    assert s.confident == 8  # relit results count too
+    assert s.confident_wrong == 5  # all four of "wrong", and "unsure" relit at 0.20 / 0.9
+    assert s.confident_pairs == 5
+    assert s.moved == 1  # "right" relit at 0.427; the other pairs moved little or are unsure
